@@ -1,0 +1,89 @@
+"""The `cuewatch` command: analyze, record, eval (pipeline) and serve, worker (service).
+
+Heavy modules are imported inside the subcommands so that `cuewatch serve` never loads
+mediapipe into the API process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def _add_analyze(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("analyze", help="analyse a recording; writes result.json, frames.csv, report.html")
+    p.add_argument("video")
+    p.add_argument("--out", default="out", help="output directory (default: out)")
+    p.add_argument("--fps", type=float, default=None, help="analysed frames per second (default 5)")
+    p.add_argument("--participant", default="auto", help="auto | INDEX | x,y,w,h (normalised)")
+    p.add_argument("--window-s", type=float, default=None, help="window length in seconds (default 30)")
+    p.add_argument("--annotate", action="store_true", help="also write annotated.mp4")
+    p.set_defaults(handler=_run("service.cli_pipeline", "analyze"))
+
+
+def _add_record(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("record", help="save the landmarks of a recording as .npz")
+    p.add_argument("video")
+    p.add_argument("out", help="output .npz path")
+    p.add_argument("--fps", type=float, default=None)
+    p.add_argument("--participant", default="auto")
+    p.set_defaults(handler=_run("service.cli_pipeline", "record"))
+
+
+def _add_eval(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("eval", help="score the pipeline against labelled clips")
+    p.add_argument("data_dir")
+    p.add_argument("--json", dest="json_out", default=None, help="also write the scores as JSON")
+    p.add_argument("--fps", type=float, default=None)
+    p.add_argument("--cache", default=None, help="directory of landmark recordings to reuse")
+    p.set_defaults(handler=_run("service.cli_pipeline", "evaluate"))
+
+
+def _add_serve(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("serve", help="run the HTTP API (embedded workers by default)")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--data-dir", default=None)
+    p.add_argument("--workers", type=int, default=None, help="embedded worker processes (0: none)")
+    p.set_defaults(handler=_run("service.server", "serve_main"))
+
+
+def _add_worker(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("worker", help="run a job worker (distributed mode)")
+    p.add_argument("--data-dir", default=None)
+    p.set_defaults(handler=_run("service.worker", "worker_main"))
+
+
+def _run(module: str, func: str) -> Handler:
+    def handler(args: argparse.Namespace) -> int:
+        import importlib
+
+        result: int = getattr(importlib.import_module(module), func)(args)
+        return result
+
+    return handler
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="cuewatch", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    for add in (_add_analyze, _add_record, _add_eval, _add_serve, _add_worker):
+        add(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        code: int = args.handler(args)
+    except KeyboardInterrupt:
+        print("cuewatch: interrupted", file=sys.stderr)
+        return 130
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
