@@ -1,0 +1,134 @@
+"""The participant's own attending direction, then per-frame attention states.
+
+In a call people look at the screen, not the lens, and cameras sit above, below or beside
+screens, so "screen" is the dominant cluster of where this person looks, learned from the
+recording itself, not a fixed angle.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+from pipeline.config import PipelineConfig
+from pipeline.smoothing import apply_dwell
+from pipeline.types import Attention, AttentionSeries, Baseline, Signals
+
+F = npt.NDArray[np.float64]
+
+# The eye's neutral position sits a few degrees above the corner line in this measure, so a
+# person looking into the lens reads about this gaze pitch.
+NEUTRAL_EYE_PITCH_DEG = 8.0
+# The screen is rarely further than this from the camera axis (gaze degrees); clusters beyond
+# it need many more frames to be taken as the attending direction.
+PRIOR_SPREAD_DEG = 22.0
+# Open eyes at this fraction of the person's wide-open aperture or less mean lowered lids.
+LOWERED_LIDS_RATIO = 0.8
+# Heads turned further than this foreshorten the eye and inflate the aperture ratio.
+FRONTAL_YAW_DEG = 20.0
+
+
+def _valid(signals: Signals) -> npt.NDArray[np.bool_]:
+    ok = signals.face_present & np.isfinite(signals.gaze_yaw_deg)
+    return np.asarray(ok & np.isfinite(signals.eye_openness))
+
+
+def _open_reference(signals: Signals, valid: npt.NDArray[np.bool_]) -> float:
+    """The person's wide-open lid aperture: a high percentile over near-frontal frames."""
+    frontal = valid & (np.abs(signals.head_yaw_deg) < FRONTAL_YAW_DEG)
+    pool = signals.eye_openness[frontal] if frontal.sum() >= 5 else signals.eye_openness[valid]
+    return float(np.percentile(pool, 80)) if pool.size else float("nan")
+
+
+def _cluster_scores(points: F, openness: F, open_ref: float, radius: float) -> F:
+    """Score of each frame as a cluster centre: neighbours x prior(direction) x lid factor."""
+    d = np.linalg.norm(points[:, None, :] - points[None, :, :], axis=-1)
+    near = d < radius
+    counts = near.sum(axis=1).astype(np.float64)
+    centre = points - np.array([0.0, NEUTRAL_EYE_PITCH_DEG])
+    prior = np.exp(-0.5 * (np.linalg.norm(centre, axis=1) / PRIOR_SPREAD_DEG) ** 2)
+    lid = np.array([np.median(openness[row]) for row in near]) / open_ref
+    lid_factor = np.clip((lid - 0.5) / (LOWERED_LIDS_RATIO - 0.5), 0.05, 1.0)
+    return np.asarray(counts * prior * lid_factor)
+
+
+def learn_baseline(signals: Signals, config: PipelineConfig) -> Baseline | None:
+    """Finds the attending direction: the densest, most plausible cluster of gaze.
+
+    Args:
+        signals: one participant's signals.
+        config: `calibration_radius_deg`, `calibration_min_frames`.
+
+    Returns:
+        The baseline, or None when too few frames show an open-eyed face.
+    """
+    valid = _valid(signals)
+    open_ref = _open_reference(signals, valid)
+    usable = valid & (signals.eye_openness > 0.5 * open_ref)
+    if usable.sum() < config.calibration_min_frames:
+        return None
+    pts = np.stack([signals.gaze_yaw_deg[usable], signals.gaze_pitch_deg[usable]], 1)
+    pts = pts.astype(np.float64)
+    openness = signals.eye_openness[usable].astype(np.float64)
+    best = int(np.argmax(_cluster_scores(pts, openness, open_ref, config.calibration_radius_deg)))
+    members = np.linalg.norm(pts - pts[best], axis=1) < config.calibration_radius_deg
+    centre = np.median(pts[members], axis=0)
+    spread = float(np.median(np.linalg.norm(pts[members] - centre, axis=1)))
+    return Baseline(
+        gaze_yaw_deg=float(centre[0]),
+        gaze_pitch_deg=float(centre[1]),
+        head_pitch_deg=float(np.median(signals.head_pitch_deg[usable][members])),
+        eye_pitch_deg=float(np.median(signals.eye_pitch_deg[usable][members])),
+        eye_openness=float(np.median(openness[members])),
+        spread_deg=spread,
+        frames_used=int(members.sum()),
+    )
+
+
+def down_evidence_deg(signals: Signals, base: Baseline) -> F:
+    """How far below the attending direction the person looks, in pitch degrees.
+
+    Looking down is the weak spot of iris methods (the lid covers the iris), so head pitch,
+    the iris drop and the lid drop each contribute: lids lowered to half of the attending
+    aperture count as about 20 degrees of downward gaze.
+    """
+    d_pitch = base.gaze_pitch_deg - signals.gaze_pitch_deg.astype(np.float64)
+    lid_drop = 1.0 - signals.eye_openness.astype(np.float64) / base.eye_openness
+    return np.asarray(d_pitch + 40.0 * np.clip(lid_drop, 0.0, 0.6))
+
+
+def raw_states(signals: Signals, base: Baseline, config: PipelineConfig) -> npt.NDArray[np.int8]:
+    """Frame-by-frame states before any temporal rule."""
+    d_yaw = np.abs(signals.gaze_yaw_deg.astype(np.float64) - base.gaze_yaw_deg)
+    d_up = signals.gaze_pitch_deg.astype(np.float64) - base.gaze_pitch_deg
+    down = down_evidence_deg(signals, base)
+    lid_ratio = signals.eye_openness.astype(np.float64) / base.eye_openness
+    head_down = base.head_pitch_deg - signals.head_pitch_deg.astype(np.float64)
+    out = np.full(len(signals), Attention.SCREEN, dtype=np.int8)
+    out[(d_yaw > config.away_yaw_deg) | (d_up > config.away_up_deg)] = Attention.AWAY
+    out[down > config.down_pitch_deg] = Attention.DOWN
+    # Shut lids with the head level are closed eyes; with the head bowed, a look down.
+    closed = (lid_ratio < config.closed_ratio) & (head_down < config.down_pitch_deg)
+    out[closed] = Attention.CLOSED
+    out[~signals.face_present] = Attention.ABSENT
+    return out
+
+
+def classify(signals: Signals, config: PipelineConfig | None = None) -> AttentionSeries:
+    """Per-frame attention states of one participant, with hysteresis and minimum dwell.
+
+    Args:
+        signals: `(T,)` signals of one participant.
+        config: thresholds; defaults to `PipelineConfig()`.
+
+    Returns:
+        The states and the baseline they were judged against.
+    """
+    config = config or PipelineConfig()
+    base = learn_baseline(signals, config)
+    if base is None:
+        states = np.full(len(signals), Attention.ABSENT, dtype=np.int8)
+        states[signals.face_present] = Attention.AWAY
+        return AttentionSeries(signals.timestamp_ms, states, None)
+    states = apply_dwell(signals.timestamp_ms, raw_states(signals, base, config), config)
+    return AttentionSeries(signals.timestamp_ms, states, base)

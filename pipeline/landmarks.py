@@ -1,0 +1,141 @@
+"""The model seam: MediaPipe FaceMesh (with irises) and Hands turned into numpy arrays.
+
+The only module that imports mediapipe. Nothing MediaPipe-shaped leaves it: callers get
+`LandmarkSeries` (or per-frame arrays), with NaN where nothing was found.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from types import TracebackType
+from typing import Any
+
+import mediapipe as mp
+import numpy as np
+import numpy.typing as npt
+
+from pipeline.config import PipelineConfig
+from pipeline.types import FACE_POINTS, HAND_POINTS, MAX_HANDS, Frame, LandmarkSeries
+
+
+def _to_array(landmarks: Any, n: int) -> npt.NDArray[np.float32]:
+    pts = landmarks.landmark
+    return np.array([(p.x, p.y, p.z) for p in pts[:n]], dtype=np.float32)
+
+
+def empty_face() -> npt.NDArray[np.float32]:
+    return np.full((FACE_POINTS, 3), np.nan, dtype=np.float32)
+
+
+def empty_hands() -> npt.NDArray[np.float32]:
+    return np.full((MAX_HANDS, HAND_POINTS, 3), np.nan, dtype=np.float32)
+
+
+class LandmarkModel:
+    """FaceMesh + Hands in video (tracking) mode, for one stream of frames of one person.
+
+    Use as a context manager; `process` takes upright RGB uint8 images.
+    """
+
+    def __init__(self, config: PipelineConfig, *, hands: bool = True) -> None:
+        self._face = mp.solutions.face_mesh.FaceMesh(
+            static_image_mode=False,
+            max_num_faces=1,
+            refine_landmarks=True,
+            min_detection_confidence=config.min_detection_confidence,
+            min_tracking_confidence=config.min_tracking_confidence,
+        )
+        self._hands = (
+            mp.solutions.hands.Hands(
+                static_image_mode=False,
+                max_num_hands=MAX_HANDS,
+                model_complexity=config.hands_model_complexity,
+                min_detection_confidence=0.5,
+                min_tracking_confidence=0.5,
+            )
+            if hands
+            else None
+        )
+
+    def __enter__(self) -> LandmarkModel:
+        return self
+
+    def __exit__(
+        self, exc: type[BaseException] | None, val: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._face.close()
+        if self._hands is not None:
+            self._hands.close()
+
+    def face(self, image: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
+        """Returns `(478, 3)` normalised face landmarks, NaN if no face."""
+        result = self._face.process(image)
+        if not result.multi_face_landmarks:
+            return empty_face()
+        return _to_array(result.multi_face_landmarks[0], FACE_POINTS)
+
+    def hands(self, image: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
+        """Returns `(2, 21, 3)` normalised hand landmarks ordered left to right, NaN if absent."""
+        out = empty_hands()
+        if self._hands is None:
+            return out
+        result = self._hands.process(image)
+        found = [_to_array(h, HAND_POINTS) for h in (result.multi_hand_landmarks or [])]
+        # Left-to-right order keeps a hand in the same slot from frame to frame.
+        for slot, arr in enumerate(sorted(found, key=lambda a: float(a[:, 0].mean()))[:MAX_HANDS]):
+            out[slot] = arr
+        return out
+
+
+def extract(
+    frames: Iterable[Frame],
+    config: PipelineConfig,
+    *,
+    hands: bool = True,
+    on_frame: Callable[[Frame], None] | None = None,
+) -> LandmarkSeries:
+    """Runs the models over frames of one participant.
+
+    Args:
+        frames: upright RGB frames, in time order, all of the same size.
+        config: detection thresholds.
+        hands: also run the hand model (about 3x the cost of the face mesh).
+        on_frame: called after each frame (progress, cancellation).
+
+    Returns:
+        The series, `(T, ...)` arrays with NaN where nothing was found.
+    """
+    times: list[int] = []
+    faces: list[npt.NDArray[np.float32]] = []
+    hand_list: list[npt.NDArray[np.float32]] = []
+    wh = np.zeros(2, dtype=np.int64)
+    with LandmarkModel(config, hands=hands) as model:
+        for frame in frames:
+            wh = np.array([frame.image.shape[1], frame.image.shape[0]], dtype=np.int64)
+            times.append(frame.timestamp_ms)
+            faces.append(model.face(frame.image))
+            hand_list.append(model.hands(frame.image))
+            if on_frame is not None:
+                on_frame(frame)
+    return series_from_lists(times, faces, hand_list, wh)
+
+
+def series_from_lists(
+    times: list[int],
+    faces: list[npt.NDArray[np.float32]],
+    hands: list[npt.NDArray[np.float32]],
+    image_wh: npt.NDArray[np.int64],
+) -> LandmarkSeries:
+    if not times:
+        return LandmarkSeries(
+            np.zeros(0, np.int64),
+            np.zeros((0, FACE_POINTS, 3), np.float32),
+            np.zeros((0, MAX_HANDS, HAND_POINTS, 3), np.float32),
+            image_wh,
+        )
+    return LandmarkSeries(
+        np.asarray(times, dtype=np.int64), np.stack(faces), np.stack(hands), image_wh
+    )
