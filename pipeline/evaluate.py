@@ -1,0 +1,525 @@
+"""Scores predicted attention states against the labelled clips (ARCHITECTURE section 4).
+
+A frame is scored when it lies inside a labelled segment and *more than* `margin_ms` from
+both boundaries of that segment: a frame exactly 300 ms from a boundary is not scored, one at
+301 ms is. Frames outside every segment are never scored.
+
+Precision, recall and F1 whose denominator is zero are 0.0, not NaN: a state that is never
+predicted has precision 0.0, one that never occurs has recall 0.0. Such states only enter
+macro-F1 when they have at least `min_support` true frames, so this never hides a real score.
+An accuracy or macro-F1 over nothing (no scored frames, no state with enough support) is NaN.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from itertools import pairwise
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from pipeline.types import ATTENTION_LABELS, Attention, IntArray, StateArray
+
+logger = logging.getLogger("cuewatch")
+
+N_STATES = len(ATTENTION_LABELS)
+# Annotators mark transitions at about 0.1-0.25 s resolution; 300 ms keeps their uncertainty
+# about where a look starts and ends out of the score (ARCHITECTURE section 4).
+MARGIN_MS = 300
+# Below 20 scored frames (4 s at 5 fps) a state's F1 swings on a handful of frames, so
+# macro-F1 leaves it out (ARCHITECTURE section 4).
+MIN_SUPPORT = 20
+
+Box = tuple[float, float, float, float]
+AnyArray = npt.NDArray[Any]
+PredictFn = Callable[["LabelFile"], tuple[AnyArray, AnyArray]]
+ClipProgressFn = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A labelled stretch `[start_ms, end_ms]` of one attention state."""
+
+    start_ms: int
+    end_ms: int
+    attention: Attention
+
+
+@dataclass(frozen=True)
+class LabelFile:
+    """One parsed `labels/<name>.json`.
+
+    Attributes:
+        name: file stem, e.g. `studio_d0_glance`.
+        video: the clip, resolved against the data directory (it may not exist).
+        participant_box: normalised `(x, y, w, h)` of the person to score; None for a
+            single-person clip.
+        segments: sorted by `start_ms`, never overlapping (adjacent is fine); checked on
+            construction.
+        note_taking: `(start_ms, end_ms)` episodes.
+    """
+
+    name: str
+    video: Path
+    participant_box: Box | None
+    segments: list[Segment]
+    note_taking: list[tuple[int, int]]
+
+    def __post_init__(self) -> None:
+        # Scoring looks a frame's segment up by start time, which needs them ordered and apart.
+        for a, b in pairwise(self.segments):
+            if b.start_ms < a.end_ms:
+                raise ValueError(
+                    f"segments overlap or are out of order: {a.start_ms}-{a.end_ms} ms "
+                    f"then {b.start_ms}-{b.end_ms} ms"
+                )
+
+
+@dataclass(frozen=True)
+class ClipScore:
+    """Scored frames of one clip.
+
+    Attributes:
+        name: the label file's stem.
+        scored: frames that were scored.
+        correct: scored frames whose prediction matches the label.
+        accuracy: `correct / scored`, NaN when nothing was scored.
+        confusion: `(5, 5)` int64, rows true, columns predicted, in `ATTENTION_LABELS` order.
+    """
+
+    name: str
+    scored: int
+    correct: int
+    accuracy: float
+    confusion: IntArray
+
+
+@dataclass(frozen=True)
+class EvalReport:
+    """Scores over all clips.
+
+    Attributes:
+        clips: per-clip scores, in evaluation order.
+        confusion: `(5, 5)` int64 summed over clips, rows true, columns predicted, both in
+            `ATTENTION_LABELS` order.
+        per_state: label -> `precision`, `recall`, `f1` (floats) and `support` (true frames).
+        macro_f1: mean F1 of `macro_states`; NaN when there are none.
+        macro_states: states with at least `min_support` scored frames.
+        screen_f1: F1 of screen (positive) against every other state.
+        frames: total scored frames.
+        min_support: the support a state needs to enter macro-F1.
+    """
+
+    clips: list[ClipScore]
+    confusion: IntArray
+    per_state: dict[str, dict[str, float | int]]
+    macro_f1: float
+    macro_states: list[str]
+    screen_f1: float
+    frames: int
+    min_support: int = MIN_SUPPORT
+
+
+# --- label files --------------------------------------------------------------------------
+
+
+def _is_number(value: object) -> bool:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    return math.isfinite(value)
+
+
+def _object(raw: object, where: str) -> dict[str, Any]:
+    if not isinstance(raw, dict):
+        raise ValueError(f"{where} must be a JSON object, got {type(raw).__name__}")
+    return raw
+
+
+def _list(raw: object, where: str) -> list[Any]:
+    if not isinstance(raw, list):
+        raise ValueError(f"{where} must be a list, got {type(raw).__name__}")
+    return raw
+
+
+def _ms(raw: object, where: str) -> int:
+    if isinstance(raw, bool) or not isinstance(raw, int) or raw < 0:
+        raise ValueError(f"{where} must be a non-negative integer of ms, got {raw!r}")
+    return raw
+
+
+def _span(raw: object, where: str) -> tuple[int, int]:
+    obj = _object(raw, where)
+    start = _ms(obj.get("start_ms"), f"{where}.start_ms")
+    end = _ms(obj.get("end_ms"), f"{where}.end_ms")
+    if end < start:
+        raise ValueError(f"{where} ends before it starts ({start} > {end} ms)")
+    return start, end
+
+
+def _segment(raw: object, where: str) -> Segment:
+    start, end = _span(raw, where)
+    if end == start:
+        raise ValueError(f"{where} is empty ({start} ms to {end} ms)")
+    label = _object(raw, where).get("attention")
+    if label not in ATTENTION_LABELS:
+        expected = ", ".join(ATTENTION_LABELS)
+        raise ValueError(f"{where}.attention must be one of {expected}, got {label!r}")
+    return Segment(start, end, Attention.from_label(label))
+
+
+def _segments(raw: object) -> list[Segment]:
+    items = _list(raw, "segments")
+    segments = (_segment(item, f"segments[{i}]") for i, item in enumerate(items))
+    return sorted(segments, key=lambda s: s.start_ms)
+
+
+def _note_taking(raw: object) -> list[tuple[int, int]]:
+    items = _list(raw, "note_taking")
+    return [_span(item, f"note_taking[{i}]") for i, item in enumerate(items)]
+
+
+def _box(raw: object) -> Box | None:
+    if raw is None:
+        return None
+    if isinstance(raw, list) and len(raw) == 4 and all(_is_number(v) for v in raw):
+        x, y, w, h = (float(v) for v in raw)
+        if min(x, y) >= 0 and w > 0 and h > 0 and max(x, y, w, h) <= 1:
+            return (x, y, w, h)
+    raise ValueError(f"participant_box must be null or normalised [x, y, w, h], got {raw!r}")
+
+
+def _video(raw: object, root: Path) -> Path:
+    if not isinstance(raw, str) or not raw:
+        raise ValueError(f"video must be a path relative to the data dir, got {raw!r}")
+    return root / raw
+
+
+def _load_label(path: Path, root: Path) -> LabelFile:
+    try:
+        obj = _object(json.loads(path.read_text(encoding="utf-8")), "the file")
+        return LabelFile(
+            name=path.stem,
+            video=_video(obj.get("video"), root),
+            participant_box=_box(obj.get("participant_box")),
+            segments=_segments(obj.get("segments")),
+            note_taking=_note_taking(obj.get("note_taking", [])),
+        )
+    except ValueError as exc:  # includes JSONDecodeError and UnicodeDecodeError
+        raise ValueError(f"malformed label file '{path}': {exc}") from exc
+
+
+def load_labels(data_dir: str | Path) -> list[LabelFile]:
+    """Reads every `labels/*.json` of a data directory.
+
+    `participant_box` and `note_taking` may be omitted (None and no episodes); `video` and
+    `segments` may not. Videos are not required to exist (see `run_eval`).
+
+    Args:
+        data_dir: directory holding `labels/` and the videos the labels name.
+
+    Returns:
+        The label files, sorted by name.
+
+    Raises:
+        FileNotFoundError: `data_dir/labels` is not a directory.
+        ValueError: a label file is malformed; the message names the file and the field.
+    """
+    root = Path(data_dir).resolve()
+    labels_dir = root / "labels"
+    if not labels_dir.is_dir():
+        raise FileNotFoundError(f"no labels directory '{labels_dir}'")
+    return [_load_label(path, root) for path in sorted(labels_dir.glob("*.json"))]
+
+
+# --- scoring ------------------------------------------------------------------------------
+
+
+def _vector(name: str, values: npt.ArrayLike, kinds: str) -> AnyArray:
+    arr = np.asarray(values)
+    if arr.ndim != 1 or arr.dtype.kind not in kinds:
+        raise ValueError(
+            f"{name} must be a 1-D numeric array, got shape {arr.shape} of {arr.dtype}"
+        )
+    return arr
+
+
+def _codes(predicted: npt.ArrayLike, length: int) -> StateArray:
+    pred = _vector("predicted", predicted, "iu")
+    if pred.shape[0] != length:
+        raise ValueError(f"predicted has {pred.shape[0]} frames, timestamp_ms has {length}")
+    bad = pred[(pred < 0) | (pred >= N_STATES)]
+    if bad.size:
+        raise ValueError(f"predicted has code {bad[0]}, expected Attention codes 0-4")
+    return pred.astype(np.int8)
+
+
+def truth_for(label: LabelFile, timestamp_ms: AnyArray, margin_ms: int = MARGIN_MS) -> StateArray:
+    """The labelled state of each frame, or -1 where the frame is not scored.
+
+    A frame is scored when it lies in a segment and is strictly more than `margin_ms` from
+    both of its boundaries (so with `margin_ms=0` a frame on a boundary is still not scored).
+
+    Args:
+        label: the clip's labels.
+        timestamp_ms: `(T,)` frame times in ms from the first frame; NaN is never scored.
+        margin_ms: the distance to a boundary at or below which a frame is left out.
+
+    Returns:
+        `(T,)` int8 `Attention` codes, -1 where not scored.
+
+    Raises:
+        ValueError: `timestamp_ms` is not a 1-D numeric array, or `margin_ms` is negative.
+    """
+    t = _vector("timestamp_ms", timestamp_ms, "iuf").astype(np.float64)
+    if margin_ms < 0:
+        raise ValueError(f"margin_ms must be >= 0, got {margin_ms}")
+    truth = np.full(t.shape, -1, dtype=np.int8)
+    if not label.segments:
+        return truth
+    starts = np.array([s.start_ms for s in label.segments], dtype=np.float64)
+    ends = np.array([s.end_ms for s in label.segments], dtype=np.float64)
+    codes = np.array([int(s.attention) for s in label.segments], dtype=np.int8)
+    # Segments are sorted and disjoint, so the only one that can hold t starts last before it.
+    k = np.searchsorted(starts, t, side="right") - 1
+    inside = k >= 0
+    k = np.maximum(k, 0)
+    scored = inside & (t - starts[k] > margin_ms) & (ends[k] - t > margin_ms)
+    truth[scored] = codes[k[scored]]
+    return truth
+
+
+def _confusion(truth: StateArray, predicted: StateArray) -> IntArray:
+    flat = truth.astype(np.int64) * N_STATES + predicted.astype(np.int64)
+    return np.bincount(flat, minlength=N_STATES * N_STATES).reshape(N_STATES, N_STATES)
+
+
+def score_clip(label: LabelFile, timestamp_ms: AnyArray, predicted: AnyArray) -> ClipScore:
+    """Scores one clip's predicted states against its labels.
+
+    Args:
+        label: the clip's labels.
+        timestamp_ms: `(T,)` analysed frame times in ms from the first frame.
+        predicted: `(T,)` integer `Attention` codes (0-4) for those frames.
+
+    Returns:
+        The clip's scored and correct frames, accuracy (NaN when nothing is scored) and
+        `(5, 5)` confusion matrix.
+
+    Raises:
+        ValueError: the arrays are not 1-D, differ in length, or a code is not 0-4.
+    """
+    truth = truth_for(label, timestamp_ms)
+    pred = _codes(predicted, truth.shape[0])
+    scored = truth >= 0
+    confusion = _confusion(truth[scored], pred[scored])
+    n = int(scored.sum())
+    correct = int(np.trace(confusion))
+    return ClipScore(label.name, n, correct, correct / n if n else math.nan, confusion)
+
+
+def _ratio(num: int, den: int) -> float:
+    return num / den if den > 0 else 0.0
+
+
+def _one_vs_rest(confusion: IntArray, k: int) -> dict[str, float | int]:
+    tp = int(confusion[k, k])
+    fp = int(confusion[:, k].sum()) - tp
+    fn = int(confusion[k, :].sum()) - tp
+    return {
+        "precision": _ratio(tp, tp + fp),
+        "recall": _ratio(tp, tp + fn),
+        "f1": _ratio(2 * tp, 2 * tp + fp + fn),
+        "support": tp + fn,
+    }
+
+
+def _screen_f1(confusion: IntArray) -> float:
+    # Collapse to screen / not screen; with screen as the positive class this equals the
+    # one-vs-rest F1 of screen, computed here on the binary matrix to say what it means.
+    screen = int(Attention.SCREEN)
+    is_screen = np.arange(N_STATES) == screen
+    binary = np.array(
+        [
+            [confusion[np.ix_(t, p)].sum() for p in (is_screen, ~is_screen)]
+            for t in (is_screen, ~is_screen)
+        ],
+        dtype=np.int64,
+    )
+    return float(_one_vs_rest(binary, 0)["f1"])
+
+
+def summarize(clips: Sequence[ClipScore], min_support: int = MIN_SUPPORT) -> EvalReport:
+    """Pools clip scores into per-state and overall scores.
+
+    Args:
+        clips: per-clip scores.
+        min_support: true frames a state needs to enter macro-F1.
+
+    Returns:
+        The report; zero denominators give 0.0 precision/recall/F1, and macro-F1 is NaN when
+        no state reaches `min_support`.
+    """
+    confusion = np.zeros((N_STATES, N_STATES), dtype=np.int64)
+    for clip in clips:
+        confusion += clip.confusion
+    per_state = {label: _one_vs_rest(confusion, k) for k, label in enumerate(ATTENTION_LABELS)}
+    macro_states = [s for s in ATTENTION_LABELS if per_state[s]["support"] >= min_support]
+    f1s = [per_state[s]["f1"] for s in macro_states]
+    return EvalReport(
+        clips=list(clips),
+        confusion=confusion,
+        per_state=per_state,
+        macro_f1=float(np.mean(f1s)) if f1s else math.nan,
+        macro_states=macro_states,
+        screen_f1=_screen_f1(confusion),
+        frames=int(confusion.sum()),
+        min_support=min_support,
+    )
+
+
+# --- output -------------------------------------------------------------------------------
+
+
+def _fmt(value: float) -> str:
+    return "n/a" if math.isnan(value) else f"{value:.3f}"
+
+
+def _confusion_lines(confusion: IntArray) -> list[str]:
+    header = "true \\ pred" + "".join(f"{s:>8}" for s in ATTENTION_LABELS)
+    rows = [
+        f"{s:<11}" + "".join(f"{int(n):>8}" for n in row)
+        for s, row in zip(ATTENTION_LABELS, confusion, strict=True)
+    ]
+    return ["confusion (rows: true, columns: predicted)", header, *rows]
+
+
+def _state_lines(per_state: dict[str, dict[str, float | int]]) -> list[str]:
+    lines = [f"{'state':<8}{'precision':>10}{'recall':>8}{'f1':>8}{'support':>9}"]
+    for state, m in per_state.items():
+        lines.append(
+            f"{state:<8}{_fmt(m['precision']):>10}{_fmt(m['recall']):>8}"
+            f"{_fmt(m['f1']):>8}{int(m['support']):>9}"
+        )
+    return lines
+
+
+def _summary_lines(report: EvalReport) -> list[str]:
+    over = ", ".join(report.macro_states) or "no state"
+    return [
+        f"macro-F1          {_fmt(report.macro_f1)}  (over {over}: states with >= "
+        f"{report.min_support} scored frames)",
+        f"screen-vs-not F1  {_fmt(report.screen_f1)}",
+        f"scored frames     {report.frames}",
+    ]
+
+
+def _clip_lines(clips: list[ClipScore]) -> list[str]:
+    width = max([4, *(len(c.name) for c in clips)])
+    lines = [f"{'clip':<{width}}{'scored':>8}{'accuracy':>10}"]
+    lines += [f"{c.name:<{width}}{c.scored:>8}{_fmt(c.accuracy):>10}" for c in clips]
+    return lines
+
+
+def format_report(report: EvalReport) -> str:
+    """Renders a report as plain-text tables.
+
+    Args:
+        report: the report to render.
+
+    Returns:
+        Confusion matrix, per-state precision/recall/F1/support, macro-F1 with the states it
+        averages, screen-vs-not F1, scored frames and per-clip accuracy; NaN shows as `n/a`.
+    """
+    blocks = [
+        _confusion_lines(report.confusion),
+        _state_lines(report.per_state),
+        _summary_lines(report),
+        _clip_lines(report.clips),
+    ]
+    return "\n\n".join("\n".join(block) for block in blocks) + "\n"
+
+
+def _json_float(value: float | int) -> float | int | None:
+    if isinstance(value, int):
+        return value
+    return float(value) if math.isfinite(value) else None
+
+
+def report_to_json(report: EvalReport) -> dict[str, Any]:
+    """A JSON-safe dict of a report: lists and plain numbers, NaN as None.
+
+    Args:
+        report: the report to convert.
+
+    Returns:
+        `labels`, `confusion` (rows true), `per_state`, `macro_f1`, `macro_states`,
+        `min_support`, `screen_f1`, `frames` and `clips` (name, scored, correct, accuracy,
+        confusion).
+    """
+    return {
+        "labels": list(ATTENTION_LABELS),
+        "confusion": report.confusion.tolist(),
+        "per_state": {
+            s: {k: _json_float(v) for k, v in m.items()} for s, m in report.per_state.items()
+        },
+        "macro_f1": _json_float(report.macro_f1),
+        "macro_states": list(report.macro_states),
+        "min_support": report.min_support,
+        "screen_f1": _json_float(report.screen_f1),
+        "frames": report.frames,
+        "clips": [
+            {
+                "name": c.name,
+                "scored": c.scored,
+                "correct": c.correct,
+                "accuracy": _json_float(c.accuracy),
+                "confusion": c.confusion.tolist(),
+            }
+            for c in report.clips
+        ],
+    }
+
+
+# --- driver -------------------------------------------------------------------------------
+
+
+def _has_video(label: LabelFile) -> bool:
+    if label.video.is_file():
+        return True
+    logger.warning("skipping clip '%s': video '%s' not found", label.name, label.video)
+    return False
+
+
+def run_eval(
+    data_dir: str | Path, predict: PredictFn, on_clip: ClipProgressFn | None = None
+) -> EvalReport:
+    """Predicts and scores every labelled clip whose video exists.
+
+    Args:
+        data_dir: directory holding `labels/` and the videos.
+        predict: returns `(timestamp_ms (T,), predicted codes (T,))` for a clip.
+        on_clip: called as `on_clip(name, i, n)` before clip `i` (0-based) of the `n` clips
+            that have a video; clips without one are skipped with a warning on the
+            `cuewatch` logger and not counted.
+
+    Returns:
+        The pooled report over the scored clips.
+
+    Raises:
+        FileNotFoundError: `data_dir/labels` is not a directory.
+        ValueError: a label file is malformed or a prediction has the wrong shape or codes.
+    """
+    labels = [label for label in load_labels(data_dir) if _has_video(label)]
+    clips: list[ClipScore] = []
+    for i, label in enumerate(labels):
+        if on_clip is not None:
+            on_clip(label.name, i, len(labels))
+        timestamp_ms, predicted = predict(label)
+        clips.append(score_clip(label, timestamp_ms, predicted))
+    return summarize(clips)
