@@ -32,11 +32,16 @@ class PipelineConfig:
     away_up_deg: float = 14.0
     # Below the baseline by this much combined evidence (degrees of pitch) is "down".
     down_pitch_deg: float = 10.0
+    # ... of which at least this much must be head or iris pitch, not the lids alone.
+    down_min_pitch_deg: float = 3.0
     # Lid aperture below this fraction of the person's own open-eye baseline is "closed"
     # (unless the gaze evidence says the eyes are lowered, which also narrows the lids).
     closed_ratio: float = 0.45
+    # Lids this narrow right next to shut ones belong to the same closure (fluttering lids);
+    # lowered lids of a look down stay above it (about 0.65-0.8 of the open aperture).
+    nearly_closed_ratio: float = 0.6
     # Hysteresis: leaving a state needs the evidence to fall this far back, in degrees.
-    hysteresis_deg: float = 3.0
+    hysteresis_deg: float = 1.5
     # A closure shorter than this is a blink and does not interrupt the state around it.
     blink_max_ms: int = 500
     # States shorter than this are merged into their neighbours (glances below this are noise).
@@ -48,6 +53,84 @@ class PipelineConfig:
     window_ms: int = 30_000
     # Windows with less face than this abstain from a score: not enough to judge.
     min_window_coverage: float = 0.5
+
+    # Note-taking: a look down shorter than this is a flicker or a keyboard glance, not writing.
+    note_glance_min_ms: int = 500
+    # A look down longer than this is reading or a phone, not jotting a note (and it ends an
+    # episode): notes taken while listening are a word or a line, a few seconds each.
+    note_glance_max_ms: int = 12_000
+    # Back on the screen at least this long between two looks down counts as a return; less and
+    # the two looks are one.
+    note_return_min_ms: int = 500
+    # Looks down further apart than this are separate bouts, not one episode of taking notes.
+    note_max_gap_ms: int = 15_000
+    # One or two looks down happen anyway; a rhythm of three is note-taking.
+    note_min_glances: int = 3
+    # With the hands seen low or moving during the looks down, two are enough.
+    note_min_glances_with_hands: int = 2
+    # Share of looking-down frames with visible hands low or moving that counts as hand evidence.
+    note_hand_share_min: float = 0.3
+    # Hand-centre speed above this (image widths per second) is writing or typing, not resting.
+    note_hand_motion_min_wps: float = 0.03
+
+    # Events: sideways glances shorter than this are ordinary thinking, not looking away.
+    looking_away_min_ms: int = 1_500
+    # Closures longer than this are more than a long blink.
+    eyes_closed_min_ms: int = 1_000
+    # A face missing this long is not a tracker dropout.
+    face_absent_min_ms: int = 2_000
+    # Off the screen (not taking notes) at least this long is lost eye contact, not a glance.
+    eye_contact_lost_min_ms: int = 3_000
+    # Returns to the screen shorter than this do not end a stretch of lost eye contact.
+    eye_contact_return_min_ms: int = 1_000
+
+    # Engagement drop: the current level is the attending share over this trailing span.
+    engagement_current_ms: int = 30_000
+    # The interviewer's own earlier level: the span before the current one (five minutes is this
+    # person's normal, yet follows a long call).
+    engagement_lookback_ms: int = 300_000
+    # Less analysed time than this before a moment and there is no earlier level to compare to.
+    engagement_reference_min_ms: int = 60_000
+    # A fall of this much attending share below the earlier level is a drop (smaller falls are
+    # within the swing of one person's ordinary glancing).
+    engagement_drop_share: float = 0.25
+    # The fall has to last this long to be sustained: longer than one distracted answer (most
+    # answers run 30-60 s).
+    engagement_drop_min_ms: int = 45_000
+
+    # Disengagement score: each off-screen behaviour counts by how clearly it shows attention
+    # elsewhere. Looking sideways/up (another screen, the room) is the clearest sign.
+    score_severity_away: float = 1.0
+    # Closed eyes beyond a blink: clearly not watching, though the person may still listen.
+    score_severity_closed: float = 0.8
+    # Looking down outside a note-taking rhythm (phone, reading); may be the candidate's CV.
+    score_severity_down: float = 0.7
+    # Out of frame while the window is still mostly covered: a lean-out or a tracker loss looks
+    # the same, so it weighs least.
+    score_severity_absent: float = 0.5
+    # Share of the score given to the fall below the person's own earlier attending level, which
+    # makes the score personal (people differ in how much they glance around).
+    score_weight_below_own: float = 0.2
+    # Trend: the last third of the windows must differ from the first third by this many score
+    # points to be a trend (smaller differences are window-to-window noise).
+    trend_min_points: float = 10.0
+    # The headline speaks about this trailing span (what the candidate remembers last).
+    headline_tail_ms: int = 300_000
+
+    # Advice: off-screen spells at least this long call for a response in the moment.
+    advice_respond_min_ms: int = 5_000
+    # The answer "just before" a moment is the talk in this span before it.
+    advice_context_ms: int = 30_000
+    # This many negative events starting within advice_cluster_ms is a cluster (stay upbeat).
+    advice_cluster_min_events: int = 3
+    advice_cluster_ms: int = 60_000
+    # Items of one strategy closer than this are one moment, not two.
+    advice_min_gap_ms: int = 60_000
+    # More than this many items of one move is noise a candidate cannot act on; keep the
+    # strongest (a habitual glancer would otherwise get one every minute).
+    advice_max_per_strategy: int = 3
+    # The thank-you note points at this many lowest-attention windows.
+    advice_thank_you_windows: int = 2
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
