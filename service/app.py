@@ -1,0 +1,81 @@
+"""The FastAPI app: routers, problem+json errors, metrics, and the lifespan that builds state.
+
+Importing this module builds nothing heavy and reads no settings; the lifespan does, with
+`get_settings` as overridden by tests. This process never imports mediapipe.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from service import problems
+from service.db import create_schema, make_engine
+from service.deps import AppState
+from service.metrics import Metrics, MetricsMiddleware
+from service.queue import HueyQueue
+from service.routes import account, analyses, health, results
+from service.settings import Settings, get_settings
+from service.storage import Storage
+from service.store import Store
+
+log = logging.getLogger(__name__)
+
+DESCRIPTION = """
+Upload a recorded video call; a worker measures the interviewer's attention (eye contact,
+looking down to take notes, looking away, absence) and the result comes back as JSON, CSV
+and an HTML report.
+
+1. `POST /v1/analyses` with the file in the multipart field `video` → `202` and a `Location`.
+2. Poll `GET /v1/analyses/{id}` until `status` is `succeeded` (or pass `webhook_url`).
+3. Read `…/result`, `…/windows`, `…/events`, `…/frames.csv` or `…/report.html`.
+4. `DELETE /v1/analyses/{id}` removes the video, every derived file and the record.
+
+Authenticate with `Authorization: Bearer <key>`. Errors are RFC 9457 `application/problem+json`.
+"""
+
+
+def build_state(settings: Settings) -> AppState:
+    """Opens the database (creating tables), the storage and the queue for these settings."""
+    engine = make_engine(settings.db_url)
+    create_schema(engine)
+    store = Store(engine)
+    queue = HueyQueue(settings)
+    return AppState(settings=settings, store=store, storage=Storage(settings.data_dir),
+                    queue=queue, metrics=Metrics(store.counts, queue.pending))
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settings = app.dependency_overrides.get(get_settings, get_settings)()
+    state = build_state(settings)
+    app.state.cuewatch = state
+    try:
+        yield
+    finally:
+        state.store.engine.dispose()
+
+
+def create_app() -> FastAPI:
+    """A new app; its state is built when it starts (lifespan), not here."""
+    app = FastAPI(
+        title="cuewatch", version="1", description=DESCRIPTION, lifespan=lifespan,
+        openapi_tags=[{"name": "analyses"}, {"name": "results"}, {"name": "account"},
+                      {"name": "health"}],
+    )
+    problems.install(app)
+    for module in (analyses, results, account, health):
+        app.include_router(module.router)
+    app.add_middleware(MetricsMiddleware, metrics=lambda: _metrics(app))
+    return app
+
+
+def _metrics(app: FastAPI) -> Metrics | None:
+    state: AppState | None = getattr(app.state, "cuewatch", None)
+    return state.metrics if state else None
+
+
+app = create_app()

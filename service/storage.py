@@ -1,0 +1,94 @@
+"""Where uploads and results live under the data dir, and how they are removed.
+
+    incoming/<id>.part          an upload being received (deleted if rejected)
+    videos/<id><ext>            an accepted upload, deleted once analysed unless kept
+    results/<id>/<run token>/   the files of one run; the row's result_token names the one
+                                that counts, so a re-run can never mix into a finished result
+
+Paths are built only from ids and tokens the service generated, never from request text.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import time
+from pathlib import Path
+
+RESULT_FILES = ("result.json", "frames.csv", "report.html", "annotated.mp4")
+
+
+class Storage:
+    """The data dir's file layout.
+
+    Args:
+        root: the data dir; created with its subfolders if missing.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        for sub in ("incoming", "videos", "results"):
+            (root / sub).mkdir(parents=True, exist_ok=True)
+
+    def incoming(self, analysis_id: str) -> Path:
+        return self.root / "incoming" / f"{analysis_id}.part"
+
+    def accept(self, analysis_id: str, part: Path, suffix: str) -> str:
+        """Moves a checked upload into videos/ and returns its stored name."""
+        name = f"{analysis_id}{suffix}"
+        part.replace(self.root / "videos" / name)
+        return name
+
+    def video(self, name: str) -> Path:
+        return self.root / "videos" / name
+
+    def delete_video(self, name: str | None) -> None:
+        if name:
+            self.video(name).unlink(missing_ok=True)
+
+    def run_dir(self, analysis_id: str, token: str) -> Path:
+        return self.root / "results" / analysis_id / token
+
+    def result_file(self, analysis_id: str, token: str | None, name: str) -> Path | None:
+        """A finished result's file, or None if that run did not write it."""
+        if token is None or name not in RESULT_FILES:
+            return None
+        path = self.run_dir(analysis_id, token) / name
+        return path if path.is_file() else None
+
+    def keep_only(self, analysis_id: str, token: str) -> None:
+        """Deletes the leftovers of every other run of this job."""
+        for entry in self._runs(analysis_id):
+            if entry.name != token:
+                shutil.rmtree(entry, ignore_errors=True)
+
+    def drop_run(self, analysis_id: str, token: str) -> None:
+        """Deletes one run's files, and the job's folder if nothing else is in it."""
+        shutil.rmtree(self.run_dir(analysis_id, token), ignore_errors=True)
+        with contextlib.suppress(OSError):
+            (self.root / "results" / analysis_id).rmdir()
+
+    def delete_all(self, analysis_id: str, video_name: str | None) -> None:
+        """Deletes the video and every derived file of one analysis."""
+        self.delete_video(video_name)
+        self.incoming(analysis_id).unlink(missing_ok=True)
+        shutil.rmtree(self.root / "results" / analysis_id, ignore_errors=True)
+
+    def sweep_incoming(self, older_than_s: float) -> int:
+        """Deletes uploads abandoned mid-transfer (an API process that died); returns how many."""
+        cutoff = time.time() - older_than_s
+        stale = [p for p in (self.root / "incoming").glob("*.part") if _mtime(p) < cutoff]
+        for path in stale:
+            path.unlink(missing_ok=True)
+        return len(stale)
+
+    def _runs(self, analysis_id: str) -> list[Path]:
+        folder = self.root / "results" / analysis_id
+        return [p for p in folder.iterdir() if p.is_dir()] if folder.is_dir() else []
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except FileNotFoundError:
+        return float("inf")
