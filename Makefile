@@ -5,7 +5,7 @@ STAMP := $(VENV)/.installed
 VIDEO ?= ../shared/data/videos/interview_woman_talking.mp4
 OUT ?= out
 
-.PHONY: setup test run analyze eval lint bench
+.PHONY: setup test run analyze eval lint bench recordings
 
 setup: $(STAMP)
 
@@ -34,3 +34,16 @@ lint: setup
 
 bench: setup
 	$(BIN)/python benchmarks/bench.py
+
+# Landmark recordings the tests replay (landmarks only, no pixels), made by the project's
+# own command from the shared clips: the labelled ones plus a few for note-taking splices.
+RECORDINGS_DIR := tests/data/landmarks
+RECORD_CLIPS := $(shell python3 -c "import json,glob; print(' '.join(sorted(json.load(open(f))['video'] for f in glob.glob('../shared/data/labels/*.json'))))" 2>/dev/null) \
+	videos/selfie_d3_looks_down.mp4 videos/composite_notes_then_stop.mp4 \
+	videos/composite_camera_off_and_back.mp4 videos/vox_eyes_down.mp4 videos/sidecam_hands_keyboard.avi
+
+recordings: setup
+	mkdir -p $(RECORDINGS_DIR)
+	for v in $(RECORD_CLIPS); do \
+		n=$$(basename $$v); $(BIN)/cuewatch record ../shared/data/$$v $(RECORDINGS_DIR)/$${n%.*}.npz || exit 1; \
+	done

@@ -15,6 +15,7 @@ from pipeline.smoothing import apply_dwell
 from pipeline.types import Attention, AttentionSeries, Baseline, Signals
 
 F = npt.NDArray[np.float64]
+States = npt.NDArray[np.int8]
 
 # The eye's neutral position sits a few degrees above the corner line in this measure, so a
 # person looking into the lens reads about this gaze pitch.
@@ -97,21 +98,53 @@ def down_evidence_deg(signals: Signals, base: Baseline) -> F:
     return np.asarray(d_pitch + 40.0 * np.clip(lid_drop, 0.0, 0.6))
 
 
-def raw_states(signals: Signals, base: Baseline, config: PipelineConfig) -> npt.NDArray[np.int8]:
-    """Frame-by-frame states before any temporal rule."""
+def _label(signals: Signals, base: Baseline, config: PipelineConfig, slack_deg: float) -> States:
+    """States from fixed thresholds, each lowered by slack_deg (used to stay in a state)."""
     d_yaw = np.abs(signals.gaze_yaw_deg.astype(np.float64) - base.gaze_yaw_deg)
     d_up = signals.gaze_pitch_deg.astype(np.float64) - base.gaze_pitch_deg
-    down = down_evidence_deg(signals, base)
     lid_ratio = signals.eye_openness.astype(np.float64) / base.eye_openness
     head_down = base.head_pitch_deg - signals.head_pitch_deg.astype(np.float64)
+    away = (d_yaw > config.away_yaw_deg - slack_deg) | (d_up > config.away_up_deg - slack_deg)
     out = np.full(len(signals), Attention.SCREEN, dtype=np.int8)
-    out[(d_yaw > config.away_yaw_deg) | (d_up > config.away_up_deg)] = Attention.AWAY
-    out[down > config.down_pitch_deg] = Attention.DOWN
+    out[away] = Attention.AWAY
+    d_pitch = base.gaze_pitch_deg - signals.gaze_pitch_deg.astype(np.float64)
+    # Narrowed lids alone are a squint or a closing eye; a look down also lowers the gaze.
+    lowered = d_pitch > config.down_min_pitch_deg
+    out[lowered & (down_evidence_deg(signals, base) > config.down_pitch_deg - slack_deg)] = (
+        Attention.DOWN
+    )
     # Shut lids with the head level are closed eyes; with the head bowed, a look down.
-    closed = (lid_ratio < config.closed_ratio) & (head_down < config.down_pitch_deg)
-    out[closed] = Attention.CLOSED
+    out[(lid_ratio < config.closed_ratio) & (head_down < config.down_pitch_deg)] = Attention.CLOSED
     out[~signals.face_present] = Attention.ABSENT
     return out
+
+
+def raw_states(signals: Signals, base: Baseline, config: PipelineConfig) -> States:
+    """Frame-by-frame states with hysteresis: entering a look away or down needs the full
+    threshold, staying in it only the threshold less `hysteresis_deg`."""
+    strict = _label(signals, base, config, 0.0)
+    lenient = _label(signals, base, config, config.hysteresis_deg)
+    out = strict.copy()
+    sticky = (int(Attention.AWAY), int(Attention.DOWN))
+    for t in range(1, out.size):
+        if int(out[t - 1]) in sticky and lenient[t] == out[t - 1]:
+            out[t] = lenient[t]
+    return _join_flutter(signals, base, config, out)
+
+
+def _join_flutter(signals: Signals, base: Baseline, config: PipelineConfig, out: States) -> States:
+    """Nearly shut lids next to shut ones are the same closure (fluttering lids), not a
+    string of blinks and looks down."""
+    lid_ratio = signals.eye_openness.astype(np.float64) / base.eye_openness
+    head_down = base.head_pitch_deg - signals.head_pitch_deg.astype(np.float64)
+    slit = (lid_ratio < config.nearly_closed_ratio) & (head_down < config.down_pitch_deg)
+    closed = out == Attention.CLOSED
+    beside = np.zeros_like(closed)
+    beside[1:] |= closed[:-1]
+    beside[:-1] |= closed[1:]
+    joined = out.copy()
+    joined[slit & beside] = Attention.CLOSED
+    return joined
 
 
 def classify(signals: Signals, config: PipelineConfig | None = None) -> AttentionSeries:

@@ -7,6 +7,7 @@ All functions are vectorised over time: landmark arrays are `(T, 478, 3)` in pix
 from __future__ import annotations
 
 from enum import IntEnum
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -16,9 +17,6 @@ F = npt.NDArray[np.float64]
 # The eye spans about 2.5 eyeball radii corner to corner, so an iris offset of d eye-widths
 # from the eye centre is a rotation of asin(2.5 d).
 EYE_WIDTH_IN_RADII = 2.5
-# The forehead-chin line leans back relative to the face's frontal axis; measured on the
-# AFLW2000 stills (mean residual) so that a face square to the camera reads pitch 0.
-PITCH_OFFSET_DEG = 0.0
 
 
 class FacePoint(IntEnum):
@@ -47,13 +45,22 @@ class FacePoint(IntEnum):
     LEFT_IRIS_CENTER = 473
 
 
-RIGHT_EYE = (
+class EyePoints(NamedTuple):
+    """The landmarks of one eye: corners, iris centre and upper/lower lid pairs."""
+
+    outer: int
+    inner: int
+    iris: int
+    lids: tuple[tuple[int, int], ...]
+
+
+RIGHT_EYE = EyePoints(
     FacePoint.RIGHT_EYE_OUTER, FacePoint.RIGHT_EYE_INNER, FacePoint.RIGHT_IRIS_CENTER,
     ((FacePoint.RIGHT_EYE_UPPER, FacePoint.RIGHT_EYE_LOWER),
      (FacePoint.RIGHT_EYE_UPPER_IN, FacePoint.RIGHT_EYE_LOWER_IN),
      (FacePoint.RIGHT_EYE_UPPER_OUT, FacePoint.RIGHT_EYE_LOWER_OUT)),
 )
-LEFT_EYE = (
+LEFT_EYE = EyePoints(
     FacePoint.LEFT_EYE_OUTER, FacePoint.LEFT_EYE_INNER, FacePoint.LEFT_IRIS_CENTER,
     ((FacePoint.LEFT_EYE_UPPER, FacePoint.LEFT_EYE_LOWER),
      (FacePoint.LEFT_EYE_UPPER_IN, FacePoint.LEFT_EYE_LOWER_IN),
@@ -62,7 +69,7 @@ LEFT_EYE = (
 
 
 def _unit(v: F) -> F:
-    return v / np.linalg.norm(v, axis=-1, keepdims=True)
+    return np.asarray(v / np.linalg.norm(v, axis=-1, keepdims=True))
 
 
 def head_axes(face: F) -> tuple[F, F, F]:
@@ -80,14 +87,14 @@ def head_axes(face: F) -> tuple[F, F, F]:
 def head_pose_deg(face: F) -> tuple[F, F, F]:
     """Head yaw, pitch and roll in degrees, each `(T,)`.
 
-    yaw > 0: face turned toward image-left; pitch > 0: head up; roll > 0: head tilted so the
-    eye on the image's right is higher (counter-clockwise in the image).
+    The AFLW2000 conventions: yaw > 0: face turned toward image-left; pitch > 0: head up;
+    roll > 0: head tilted clockwise in the image (the eye on the image's right is lower).
     """
     ex, ey, ez = head_axes(face)
     fwd = -ez  # toward the camera for a frontal face
     yaw = np.degrees(np.arctan2(-fwd[:, 0], -fwd[:, 2]))
-    pitch = np.degrees(np.arctan2(-fwd[:, 1], np.hypot(fwd[:, 0], fwd[:, 2]))) + PITCH_OFFSET_DEG
-    roll = np.degrees(np.arctan2(-ex[:, 1], ex[:, 0]))
+    pitch = np.degrees(np.arctan2(-fwd[:, 1], np.hypot(fwd[:, 0], fwd[:, 2])))
+    roll = np.degrees(np.arctan2(ex[:, 1], ex[:, 0]))
     return yaw, pitch, roll
 
 
@@ -99,13 +106,13 @@ def _eye_frame(face: F) -> tuple[F, F]:
     return ux, uy
 
 
-def eye_in_head(face: F, eye: tuple[object, ...]) -> tuple[F, F, F]:
+def eye_in_head(face: F, eye: EyePoints) -> tuple[F, F, F]:
     """Iris offset of one eye as (yaw_deg, pitch_deg, aperture), each `(T,)`.
 
     Offsets are measured from the midpoint of the eye corners along the face's own in-image
     axes and scaled by the eye width, so head roll and distance cancel out.
     """
-    outer, inner, iris, lids = eye  # type: ignore[misc]
+    outer, inner, iris, lids = eye
     ux, uy = _eye_frame(face)
     a, b = face[:, outer, :2], face[:, inner, :2]
     width = np.linalg.norm(a - b, axis=-1)

@@ -32,14 +32,17 @@ def empty_hands() -> npt.NDArray[np.float32]:
 
 
 class LandmarkModel:
-    """FaceMesh + Hands in video (tracking) mode, for one stream of frames of one person.
+    """FaceMesh + Hands, in tracking mode for one stream of frames of one person.
 
     Use as a context manager; `process` takes upright RGB uint8 images.
     """
 
-    def __init__(self, config: PipelineConfig, *, hands: bool = True) -> None:
+    def __init__(
+        self, config: PipelineConfig, *, hands: bool = True, static: bool = False
+    ) -> None:
+        # static: every image is unrelated (stills), so detect on each instead of tracking.
         self._face = mp.solutions.face_mesh.FaceMesh(
-            static_image_mode=False,
+            static_image_mode=static,
             max_num_faces=1,
             refine_landmarks=True,
             min_detection_confidence=config.min_detection_confidence,
@@ -47,7 +50,7 @@ class LandmarkModel:
         )
         self._hands = (
             mp.solutions.hands.Hands(
-                static_image_mode=False,
+                static_image_mode=static,
                 max_num_hands=MAX_HANDS,
                 model_complexity=config.hands_model_complexity,
                 min_detection_confidence=0.5,

@@ -81,7 +81,7 @@ class Frame:
     image: npt.NDArray[np.uint8]
 
 
-def _check_len(name: str, arr: np.ndarray, length: int) -> None:
+def _check_len(name: str, arr: npt.NDArray[Any], length: int) -> None:
     if arr.shape[0] != length:
         raise ValueError(f"{name} has {arr.shape[0]} rows, expected {length}")
 
@@ -155,7 +155,7 @@ class Signals:
     """Per-frame measurements of one participant, all `(T,)`, NaN where unknown.
 
     Angles are degrees. Head: yaw > 0 = face turned toward image-left (the person's right),
-    pitch > 0 = head up, roll > 0 = head tilted so that the right eye (image-left) is lower.
+    pitch > 0 = head up, roll > 0 = head tilted clockwise in the image (AFLW2000 conventions).
     Eye-in-head and gaze follow the same signs (yaw > 0 = looking toward image-left,
     pitch > 0 = looking up). `eye_openness` is lid aperture / eye width (about 0.25-0.35 for an
     open eye, < 0.1 closed). `hands_low` is true when a visible hand is in the lower third of
