@@ -64,11 +64,15 @@ class PipelineConfig:
     note_return_min_ms: int = 500
     # Looks down further apart than this are separate bouts, not one episode of taking notes.
     note_max_gap_ms: int = 15_000
+    # Between looks down a note-taker is mostly back on the screen, listening; gaps spent
+    # mostly looking elsewhere are not that rhythm.
+    note_return_share_min: float = 0.5
     # One or two looks down happen anyway; a rhythm of three is note-taking.
     note_min_glances: int = 3
     # With the hands seen low or moving during the looks down, two are enough.
     note_min_glances_with_hands: int = 2
-    # Share of looking-down frames with visible hands low or moving that counts as hand evidence.
+    # Share of the episode's hand-visible frames with hands low or moving that counts as hand
+    # evidence (writing hands rest and move on the desk, in the lower part of the frame).
     note_hand_share_min: float = 0.3
     # Hand-centre speed above this (image widths per second) is writing or typing, not resting.
     note_hand_motion_min_wps: float = 0.03

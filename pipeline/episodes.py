@@ -67,10 +67,11 @@ def _looks_down(
 
 
 def _linked(a: Run, b: Run, screen_ms_cum: IntArray, config: PipelineConfig) -> bool:
-    """Whether look `b` continues the rhythm of look `a`: soon after, with a return between."""
-    close = b.start_ms - a.end_ms <= config.note_max_gap_ms
-    returned = _screen_ms_between(screen_ms_cum, a, b) >= config.note_return_min_ms
-    return close and returned
+    """Whether look `b` continues the rhythm of look `a`: soon after, mostly back on the screen."""
+    gap_ms = b.start_ms - a.end_ms
+    screen_ms = _screen_ms_between(screen_ms_cum, a, b)
+    returned = screen_ms >= max(config.note_return_min_ms, config.note_return_share_min * gap_ms)
+    return gap_ms <= config.note_max_gap_ms and returned
 
 
 def glance_chains(

@@ -25,16 +25,17 @@ def event(kind: str, start_ms: int, end_ms: int, confidence: float, detail: str)
     }
 
 
-def run_confidence(run: Run, min_ms: int, face_confidence: FloatArray) -> float:
+def run_confidence(run: Run, min_ms: int, face_confidence: FloatArray | None) -> float:
     """Longer than the minimum and seen with a confident face means surer.
 
     Args:
         run: the stretch of frames.
         min_ms: the event's minimum duration; twice that counts as fully sustained.
-        face_confidence: `(T,)` per-frame face confidence (NaN without a face).
+        face_confidence: `(T,)` per-frame face confidence, or None for a run without a face
+            (where only the duration speaks).
     """
     sustained = min(1.0, run.duration_ms / (2 * min_ms))
-    seen = face_confidence[run.start : run.stop]
+    seen = np.array([]) if face_confidence is None else face_confidence[run.start : run.stop]
     face = float(np.nanmean(seen)) if np.any(~np.isnan(seen)) else 1.0
     return (0.5 + 0.45 * sustained) * min(max(face, 0.0), 1.0)
 
@@ -61,9 +62,10 @@ def state_events(
     found: list[Event] = []
     for kind, state, threshold, text in _STATE_EVENTS:
         min_ms = int(getattr(config, threshold))
+        faceless = state == Attention.ABSENT
         for run in runs(states.attention == state, states.timestamp_ms, end_ms):
             if run.duration_ms >= min_ms:
-                conf = run_confidence(run, min_ms, face_confidence)
+                conf = run_confidence(run, min_ms, None if faceless else face_confidence)
                 detail = text.format(d=seconds(run.duration_ms))
                 found.append(event(kind, run.start_ms, run.end_ms, conf, detail))
     return found

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from pipeline.types import Attention, AttentionSeries, Baseline, Signals
+from pipeline.types import Attention, AttentionSeries, Baseline, BoolArray, FloatArray, Signals
 
 FPS = 5.0
 STEP_MS = 200
@@ -26,15 +26,15 @@ def states_from_codes(codes: Sequence[int], step_ms: int = STEP_MS) -> Attention
     return AttentionSeries(ts, np.asarray(codes, dtype=np.int8), BASELINE)
 
 
-def _nan(n: int) -> np.ndarray:
+def _nan(n: int) -> FloatArray:
     return np.full(n, np.nan, dtype=np.float32)
 
 
 def signals_for(
     states: AttentionSeries,
     *,
-    hands_low: np.ndarray | None = None,
-    hand_motion: np.ndarray | None = None,
+    hands_low: BoolArray | None = None,
+    hand_motion: FloatArray | None = None,
     confidence: float = 0.9,
 ) -> Signals:
     """Signals matching `states`: face where not absent, angles NaN, hands only where given."""
