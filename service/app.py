@@ -40,12 +40,13 @@ Authenticate with `Authorization: Bearer <key>`. Errors are RFC 9457 `applicatio
 
 def build_state(settings: Settings) -> AppState:
     """Opens the database (creating tables), the storage and the queue for these settings."""
+    storage = Storage(settings.data_dir)  # first: it creates the data dir
     engine = make_engine(settings.db_url)
     create_schema(engine)
     store = Store(engine)
     queue = HueyQueue(settings)
-    return AppState(settings=settings, store=store, storage=Storage(settings.data_dir),
-                    queue=queue, metrics=Metrics(store.counts, queue.pending))
+    return AppState(settings=settings, store=store, storage=storage, queue=queue,
+                    metrics=Metrics(store.counts, queue.pending))
 
 
 @asynccontextmanager

@@ -21,6 +21,7 @@ from service.db import Analysis, Status, utcnow
 from service.deps import AppState
 from service.problems import Problem
 from service.queue import JobQueue
+from service.storage import public_message
 from service.upload import Upload, check_length, receive
 
 log = logging.getLogger(__name__)
@@ -154,16 +155,18 @@ def _fps(raw: str) -> float | None:
 def _participant(raw: str) -> str:
     if not _PARTICIPANT.fullmatch(raw):
         raise _bad("participant", raw, "auto, a tile index, or a normalised box x,y,w,h")
-    if "," in raw and not all(_unit(v) for v in raw.split(",")):
-        raise _bad("participant", raw, "box coordinates between 0 and 1")
+    if "," in raw and not _inside_frame(raw):
+        raise _bad("participant", raw, "a box x,y,w,h inside [0, 1] with w, h > 0")
     return raw
 
 
-def _unit(text: str) -> bool:
+def _inside_frame(box: str) -> bool:
     try:
-        return 0.0 <= float(text) <= 1.0
+        x, y, w, h = (float(v) for v in box.split(","))
     except ValueError:
         return False
+    # The same tolerance as the pipeline's own check, for boxes rounded by a UI.
+    return w > 0 and h > 0 and x >= 0 and y >= 0 and x + w <= 1.0001 and y + h <= 1.0001
 
 
 def _flag(fields: dict[str, str], name: str) -> bool:
@@ -202,7 +205,7 @@ def probe_video(path: Path, filename: str, max_duration_s: float) -> dict[str, A
     try:
         info = probe(path)
     except DecodeError as exc:
-        detail = str(exc).replace(str(path), filename).splitlines()[0]
+        detail = public_message(str(exc), path, filename)
         raise Problem(422, "unsupported-video", detail) from None
     if info.width <= 0 or info.height <= 0:
         raise Problem(422, "unsupported-video", f"{filename!r} has no picture")

@@ -18,7 +18,7 @@ from service.db import Analysis, Status, utcnow
 from service.leases import Leases, Outcome
 from service.links import analysis_links
 from service.settings import Settings
-from service.storage import Storage
+from service.storage import Storage, public_message
 from service.store import Store
 from service.webhooks import event_for
 
@@ -136,8 +136,10 @@ def _analyse(ctx: JobContext, row: Analysis, token: str, heartbeat: Heartbeat) -
             should_cancel=heartbeat.lost.is_set, on_warning=warnings.append,
         )
     except DecodeError as exc:
-        detail = str(exc).replace(str(video), row.filename).splitlines()[0]
+        detail = public_message(str(exc), video, row.filename)
         return Outcome(Status.FAILED, "undecodable_video", detail, tuple(warnings))
+    except ValueError as exc:  # an option the pipeline could not apply to this video
+        return Outcome(Status.FAILED, "invalid_option", str(exc).splitlines()[0], tuple(warnings))
     except Canceled:
         return Outcome(Status.CANCELED, warnings=tuple(warnings))
     except Exception as exc:
@@ -175,3 +177,4 @@ def after_final(ctx: JobContext, client: str, analysis_id: str) -> None:
     if row.options.get("webhook_url") and row.status != Status.CANCELED:
         links = analysis_links(row.id, ctx.settings.public_url, bool(row.options.get("annotate")))
         ctx.notify(event_for(row, links))
+

@@ -92,3 +92,8 @@ def _mtime(path: Path) -> float:
         return path.stat().st_mtime
     except FileNotFoundError:
         return float("inf")
+
+
+def public_message(message: str, path: Path, filename: str) -> str:
+    """The first line of a message, with the server's file name replaced by the client's."""
+    return message.replace(str(path), filename).replace(path.name, filename).splitlines()[0]

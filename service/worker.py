@@ -34,6 +34,7 @@ class WorkerRuntime:
     """
 
     def __init__(self, settings: Settings) -> None:
+        storage = Storage(settings.data_dir)  # first: it creates the data dir
         engine = make_engine(settings.db_url)
         create_schema(engine)
         self.settings = settings
@@ -44,7 +45,7 @@ class WorkerRuntime:
             store=self.store,
             leases=Leases(self.store, settings.lease_s, settings.max_attempts,
                           settings.retention_days),
-            storage=Storage(settings.data_dir),
+            storage=storage,
             worker=f"{socket.gethostname()}:{os.getpid()}",
             notify=self.queue.enqueue_webhook,
         )
