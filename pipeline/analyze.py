@@ -41,17 +41,24 @@ def analyse_series(series: LandmarkSeries, config: PipelineConfig) -> tuple[Part
 def _media(info: VideoInfo, series: LandmarkSeries) -> dict[str, Any]:
     last = int(series.timestamp_ms[-1]) if len(series) else 0
     return {
-        "duration_ms": max(info.duration_ms, last), "fps": round(info.fps, 3),
-        "width": info.width, "height": info.height, "codec": info.codec,
-        "rotation_deg": info.rotation_deg, "frames_analysed": len(series),
+        "duration_ms": max(info.duration_ms, last),
+        "fps": round(info.fps, 3),
+        "width": info.width,
+        "height": info.height,
+        "codec": info.codec,
+        "rotation_deg": info.rotation_deg,
+        "frames_analysed": len(series),
     }
 
 
 def _participant_json(p: Participant) -> dict[str, Any]:
     base = p.states.baseline
     return {
-        "id": p.id, "role": p.role, "box": [round(v, 4) for v in p.box_xywh],
-        "coverage": round(p.coverage, 4), "baseline": base.as_dict() if base else None,
+        "id": p.id,
+        "role": p.role,
+        "box": [round(v, 4) for v in p.box_xywh],
+        "coverage": round(p.coverage, 4),
+        "baseline": base.as_dict() if base else None,
     }
 
 

@@ -55,16 +55,24 @@ class EyePoints(NamedTuple):
 
 
 RIGHT_EYE = EyePoints(
-    FacePoint.RIGHT_EYE_OUTER, FacePoint.RIGHT_EYE_INNER, FacePoint.RIGHT_IRIS_CENTER,
-    ((FacePoint.RIGHT_EYE_UPPER, FacePoint.RIGHT_EYE_LOWER),
-     (FacePoint.RIGHT_EYE_UPPER_IN, FacePoint.RIGHT_EYE_LOWER_IN),
-     (FacePoint.RIGHT_EYE_UPPER_OUT, FacePoint.RIGHT_EYE_LOWER_OUT)),
+    FacePoint.RIGHT_EYE_OUTER,
+    FacePoint.RIGHT_EYE_INNER,
+    FacePoint.RIGHT_IRIS_CENTER,
+    (
+        (FacePoint.RIGHT_EYE_UPPER, FacePoint.RIGHT_EYE_LOWER),
+        (FacePoint.RIGHT_EYE_UPPER_IN, FacePoint.RIGHT_EYE_LOWER_IN),
+        (FacePoint.RIGHT_EYE_UPPER_OUT, FacePoint.RIGHT_EYE_LOWER_OUT),
+    ),
 )
 LEFT_EYE = EyePoints(
-    FacePoint.LEFT_EYE_OUTER, FacePoint.LEFT_EYE_INNER, FacePoint.LEFT_IRIS_CENTER,
-    ((FacePoint.LEFT_EYE_UPPER, FacePoint.LEFT_EYE_LOWER),
-     (FacePoint.LEFT_EYE_UPPER_IN, FacePoint.LEFT_EYE_LOWER_IN),
-     (FacePoint.LEFT_EYE_UPPER_OUT, FacePoint.LEFT_EYE_LOWER_OUT)),
+    FacePoint.LEFT_EYE_OUTER,
+    FacePoint.LEFT_EYE_INNER,
+    FacePoint.LEFT_IRIS_CENTER,
+    (
+        (FacePoint.LEFT_EYE_UPPER, FacePoint.LEFT_EYE_LOWER),
+        (FacePoint.LEFT_EYE_UPPER_IN, FacePoint.LEFT_EYE_LOWER_IN),
+        (FacePoint.LEFT_EYE_UPPER_OUT, FacePoint.LEFT_EYE_LOWER_OUT),
+    ),
 )
 
 
@@ -90,7 +98,7 @@ def head_pose_deg(face: F) -> tuple[F, F, F]:
     The AFLW2000 conventions: yaw > 0: face turned toward image-left; pitch > 0: head up;
     roll > 0: head tilted clockwise in the image (the eye on the image's right is lower).
     """
-    ex, ey, ez = head_axes(face)
+    ex, _, ez = head_axes(face)
     fwd = -ez  # toward the camera for a frontal face
     yaw = np.degrees(np.arctan2(-fwd[:, 0], -fwd[:, 2]))
     pitch = np.degrees(np.arctan2(-fwd[:, 1], np.hypot(fwd[:, 0], fwd[:, 2])))
@@ -100,7 +108,7 @@ def head_pose_deg(face: F) -> tuple[F, F, F]:
 
 def _eye_frame(face: F) -> tuple[F, F]:
     """In-image unit axes of the face (roll removed), each `(T, 2)`."""
-    ex, ey, _ = head_axes(face)
+    ex = head_axes(face)[0]
     ux = _unit(ex[:, :2])
     uy = np.stack([-ux[:, 1], ux[:, 0]], axis=-1)  # ux turned 90 degrees toward image-down
     return ux, uy

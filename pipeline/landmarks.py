@@ -6,7 +6,9 @@ The only module that imports mediapipe. Nothing MediaPipe-shaped leaves it: call
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import os
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from types import TracebackType
 from typing import Any
 
@@ -16,6 +18,21 @@ import numpy.typing as npt
 
 from pipeline.config import PipelineConfig
 from pipeline.types import FACE_POINTS, HAND_POINTS, MAX_HANDS, Frame, LandmarkSeries
+
+
+@contextmanager
+def _native_stderr_muted() -> Iterator[None]:
+    """Silences the C++ side's stderr while graphs start: MediaPipe's native logging prints
+    model-loading chatter there (it ignores Python logging), where our progress goes."""
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
 
 
 def _to_array(landmarks: Any, n: int) -> npt.NDArray[np.float32]:
@@ -37,18 +54,25 @@ class LandmarkModel:
     Use as a context manager; `process` takes upright RGB uint8 images.
     """
 
-    def __init__(
-        self, config: PipelineConfig, *, hands: bool = True, static: bool = False
-    ) -> None:
+    # The native chatter comes while graphs start and on the first detections.
+    QUIET_CALLS = 20
+
+    def __init__(self, config: PipelineConfig, *, hands: bool = True, static: bool = False) -> None:
+        self._calls = 0
+        with _native_stderr_muted():
+            self._face, self._hands = self._build(config, hands, static)
+
+    @staticmethod
+    def _build(config: PipelineConfig, hands: bool, static: bool) -> tuple[Any, Any]:
         # static: every image is unrelated (stills), so detect on each instead of tracking.
-        self._face = mp.solutions.face_mesh.FaceMesh(
+        face = mp.solutions.face_mesh.FaceMesh(
             static_image_mode=static,
             max_num_faces=1,
             refine_landmarks=True,
             min_detection_confidence=config.min_detection_confidence,
             min_tracking_confidence=config.min_tracking_confidence,
         )
-        self._hands = (
+        hand_model = (
             mp.solutions.hands.Hands(
                 static_image_mode=static,
                 max_num_hands=MAX_HANDS,
@@ -59,6 +83,14 @@ class LandmarkModel:
             if hands
             else None
         )
+        return face, hand_model
+
+    def _process(self, model: Any, image: npt.NDArray[np.uint8]) -> Any:
+        self._calls += 1
+        if self._calls > self.QUIET_CALLS:
+            return model.process(image)
+        with _native_stderr_muted():
+            return model.process(image)
 
     def __enter__(self) -> LandmarkModel:
         return self
@@ -75,7 +107,7 @@ class LandmarkModel:
 
     def face(self, image: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
         """Returns `(478, 3)` normalised face landmarks, NaN if no face."""
-        result = self._face.process(image)
+        result = self._process(self._face, image)
         if not result.multi_face_landmarks:
             return empty_face()
         return _to_array(result.multi_face_landmarks[0], FACE_POINTS)
@@ -85,7 +117,7 @@ class LandmarkModel:
         out = empty_hands()
         if self._hands is None:
             return out
-        result = self._hands.process(image)
+        result = self._process(self._hands, image)
         found = [_to_array(h, HAND_POINTS) for h in (result.multi_hand_landmarks or [])]
         # Left-to-right order keeps a hand in the same slot from frame to frame.
         for slot, arr in enumerate(sorted(found, key=lambda a: float(a[:, 0].mean()))[:MAX_HANDS]):

@@ -17,9 +17,19 @@ from pipeline.types import ATTENTION_LABELS, Participant
 SCHEMA_VERSION = "1.0"
 
 FRAME_COLUMNS = (
-    "timestamp_ms", "participant", "face_present", "confidence", "head_yaw_deg",
-    "head_pitch_deg", "head_roll_deg", "gaze_yaw_deg", "gaze_pitch_deg", "eye_openness",
-    "hands_visible", "attention", "note_taking",
+    "timestamp_ms",
+    "participant",
+    "face_present",
+    "confidence",
+    "head_yaw_deg",
+    "head_pitch_deg",
+    "head_roll_deg",
+    "gaze_yaw_deg",
+    "gaze_pitch_deg",
+    "eye_openness",
+    "hands_visible",
+    "attention",
+    "note_taking",
 )
 
 
@@ -31,14 +41,25 @@ def _rows(p: Participant) -> Iterator[tuple[int, str, list[str]]]:
     s = p.signals
     for i in range(len(s)):
         present = bool(s.face_present[i])
-        yield int(s.timestamp_ms[i]), p.id, [
-            str(int(s.timestamp_ms[i])), p.id, str(int(present)), _num(float(s.confidence[i])),
-            _num(float(s.head_yaw_deg[i]), 1), _num(float(s.head_pitch_deg[i]), 1),
-            _num(float(s.head_roll_deg[i]), 1), _num(float(s.gaze_yaw_deg[i]), 1),
-            _num(float(s.gaze_pitch_deg[i]), 1), _num(float(s.eye_openness[i]), 3),
-            str(int(s.hands_visible[i])), ATTENTION_LABELS[int(p.states.attention[i])],
-            str(int(bool(p.note_taking[i]))),
-        ]
+        yield (
+            int(s.timestamp_ms[i]),
+            p.id,
+            [
+                str(int(s.timestamp_ms[i])),
+                p.id,
+                str(int(present)),
+                _num(float(s.confidence[i])),
+                _num(float(s.head_yaw_deg[i]), 1),
+                _num(float(s.head_pitch_deg[i]), 1),
+                _num(float(s.head_roll_deg[i]), 1),
+                _num(float(s.gaze_yaw_deg[i]), 1),
+                _num(float(s.gaze_pitch_deg[i]), 1),
+                _num(float(s.eye_openness[i]), 3),
+                str(int(s.hands_visible[i])),
+                ATTENTION_LABELS[int(p.states.attention[i])],
+                str(int(bool(p.note_taking[i]))),
+            ],
+        )
 
 
 def frames_csv(participants: list[Participant]) -> str:

@@ -100,14 +100,22 @@ def record(
 
     hooks = hooks or Hooks()
     info = decode.probe(video)
-    duration = max(info.duration_ms, 1)
 
     def on_frame(frame: Frame) -> None:
         hooks.check()
-        hooks.progress("landmarks", frame.timestamp_ms / duration)
+        hooks.progress("landmarks", _fraction(frame.timestamp_ms, info.duration_ms))
 
-    frames = decode.iter_frames(video, config.fps, on_warning=hooks.warn)
-    if box != FULL_FRAME:
-        frames = crop(frames, box)
-    series = landmarks.extract(frames, config, on_frame=on_frame)
+    decoded = decode.iter_frames(video, config.fps, on_warning=hooks.warn)
+    try:
+        frames: Iterator[Frame] = decoded if box == FULL_FRAME else crop(decoded, box)
+        series = landmarks.extract(frames, config, on_frame=on_frame)
+    finally:
+        decoded.close()  # stops the decode thread at once on cancel or error
     return info, series
+
+
+def _fraction(timestamp_ms: int, duration_ms: int) -> float:
+    if duration_ms > 0:
+        return timestamp_ms / duration_ms
+    # Browser WebM does not say how long it is: approach 1 without claiming to reach it.
+    return 1.0 - float(np.exp(-timestamp_ms / 600_000))

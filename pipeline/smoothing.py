@@ -50,10 +50,10 @@ def bridge_absent(timestamp_ms: Times, states: States, max_ms: int) -> States:
     """Fills short face dropouts between two seen frames with the state before them."""
     out = states.copy()
     for start, stop in runs(states):
-        inside = 0 < start and stop < states.size
-        if inside and states[start] == Attention.ABSENT:
-            if run_duration_ms(timestamp_ms, start, stop) <= max_ms:
-                out[start:stop] = out[start - 1]
+        inside = start > 0 and stop < states.size
+        short = run_duration_ms(timestamp_ms, start, stop) <= max_ms
+        if inside and short and states[start] == Attention.ABSENT:
+            out[start:stop] = out[start - 1]
     return out
 
 

@@ -122,13 +122,18 @@ class LandmarkSeries:
 
     def slice(self, start: int, stop: int) -> LandmarkSeries:
         return LandmarkSeries(
-            self.timestamp_ms[start:stop], self.face[start:stop], self.hands[start:stop],
+            self.timestamp_ms[start:stop],
+            self.face[start:stop],
+            self.hands[start:stop],
             self.image_wh,
         )
 
     def save(self, path: str | Path) -> None:
         np.savez_compressed(
-            path, timestamp_ms=self.timestamp_ms, face=self.face, hands=self.hands,
+            path,
+            timestamp_ms=self.timestamp_ms,
+            face=self.face,
+            hands=self.hands,
             image_wh=self.image_wh,
         )
 
@@ -136,8 +141,10 @@ class LandmarkSeries:
     def load(cls, path: str | Path) -> LandmarkSeries:
         with np.load(path) as z:
             return cls(
-                z["timestamp_ms"].astype(np.int64), z["face"].astype(np.float32),
-                z["hands"].astype(np.float32), z["image_wh"].astype(np.int64),
+                z["timestamp_ms"].astype(np.int64),
+                z["face"].astype(np.float32),
+                z["hands"].astype(np.float32),
+                z["image_wh"].astype(np.int64),
             )
 
     @classmethod

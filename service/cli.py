@@ -14,12 +14,16 @@ Handler = Callable[[argparse.Namespace], int]
 
 
 def _add_analyze(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser("analyze", help="analyse a recording; writes result.json, frames.csv, report.html")
+    p = sub.add_parser(
+        "analyze", help="analyse a recording; writes result.json, frames.csv, report.html"
+    )
     p.add_argument("video")
     p.add_argument("--out", default="out", help="output directory (default: out)")
     p.add_argument("--fps", type=float, default=None, help="analysed frames per second (default 5)")
     p.add_argument("--participant", default="auto", help="auto | INDEX | x,y,w,h (normalised)")
-    p.add_argument("--window-s", type=float, default=None, help="window length in seconds (default 30)")
+    p.add_argument(
+        "--window-s", type=float, default=None, help="window length in seconds (default 30)"
+    )
     p.add_argument("--annotate", action="store_true", help="also write annotated.mp4")
     p.set_defaults(handler=_run("service.cli_pipeline", "analyze"))
 

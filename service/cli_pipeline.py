@@ -63,8 +63,13 @@ def analyze(args: argparse.Namespace) -> int:
     progress = Progress(Path(args.video).name)
     try:
         result = analyze_video(
-            args.video, args.out, _config(args), participant=args.participant,
-            annotate=args.annotate, on_progress=progress, on_warning=_warn,
+            args.video,
+            args.out,
+            _config(args),
+            participant=args.participant,
+            annotate=args.annotate,
+            on_progress=progress,
+            on_warning=_warn,
         )
     except (DecodeError, ValueError) as exc:
         progress.done()
@@ -101,8 +106,10 @@ def record(args: argparse.Namespace) -> int:
     progress.done()
     series.save(args.out)
     seen = float(series.face_present.mean()) if len(series) else 0.0
-    print(f"wrote {args.out}: {len(series)} frames, face in {seen:.0%}"
-          + ("" if box == FULL_FRAME else f", box {box}"))
+    print(
+        f"wrote {args.out}: {len(series)} frames, face in {seen:.0%}"
+        + ("" if box == FULL_FRAME else f", box {box}")
+    )
     return 0
 
 

@@ -78,8 +78,11 @@ def test_no_face_means_absent_and_no_baseline() -> None:
 
 
 def _labelled(data_dir: Path) -> list[evaluate.LabelFile]:
-    labels = [lab for lab in evaluate.load_labels(data_dir)
-              if (LANDMARKS_DIR / f"{lab.name}.npz").exists()]
+    labels = [
+        lab
+        for lab in evaluate.load_labels(data_dir)
+        if (LANDMARKS_DIR / f"{lab.name}.npz").exists()
+    ]
     assert len(labels) >= 20, "labelled recordings missing: run `make recordings`"
     return labels
 

@@ -41,7 +41,9 @@ def test_face_points_follow_the_image_conventions_on_a_real_frame() -> None:
     # The person's right eye is on the image's left, its iris between its corners.
     assert x[FacePoint.RIGHT_EYE_OUTER] < x[FacePoint.RIGHT_EYE_INNER]
     assert x[FacePoint.RIGHT_EYE_INNER] < x[FacePoint.LEFT_EYE_INNER] < x[FacePoint.LEFT_EYE_OUTER]
-    assert x[FacePoint.RIGHT_EYE_OUTER] < x[FacePoint.RIGHT_IRIS_CENTER] < x[FacePoint.RIGHT_EYE_INNER]
+    assert (
+        x[FacePoint.RIGHT_EYE_OUTER] < x[FacePoint.RIGHT_IRIS_CENTER] < x[FacePoint.RIGHT_EYE_INNER]
+    )
     assert x[FacePoint.LEFT_EYE_INNER] < x[FacePoint.LEFT_IRIS_CENTER] < x[FacePoint.LEFT_EYE_OUTER]
     # Upright (rotation metadata honoured): forehead above nose above chin.
     y = face[:, 1]

@@ -9,8 +9,13 @@ from pipeline.config import PipelineConfig
 from pipeline.smoothing import apply_dwell, bridge_absent, run_duration_ms, runs
 from pipeline.types import Attention
 
-CODES = {"S": Attention.SCREEN, "D": Attention.DOWN, "A": Attention.AWAY,
-         "C": Attention.CLOSED, "X": Attention.ABSENT}
+CODES = {
+    "S": Attention.SCREEN,
+    "D": Attention.DOWN,
+    "A": Attention.AWAY,
+    "C": Attention.CLOSED,
+    "X": Attention.ABSENT,
+}
 
 
 def seq(text: str) -> np.ndarray:
