@@ -8,7 +8,7 @@ import numpy as np
 
 from pipeline.config import PipelineConfig
 from pipeline.episodes import Episode
-from pipeline.levels import Levels
+from pipeline.levels import Levels, drop_spans
 from pipeline.runs import Run, clock, merge_runs, runs, seconds
 from pipeline.types import Attention, AttentionSeries, BoolArray, FloatArray, IntArray, StateArray
 
@@ -169,7 +169,9 @@ def drop_events(
         end_ms: `(T,)` frame end times.
         config: `engagement_drop_share`, `engagement_drop_min_ms`.
     """
-    threshold = levels.earlier - config.engagement_drop_share
-    below = levels.judgeable & ~np.isnan(levels.earlier) & (levels.current < threshold)
-    found = [_drop_event(run, levels, att, config) for run in runs(below, timestamp_ms, end_ms)]
+    spans = drop_spans(levels, config.engagement_drop_share)
+    found = [
+        _drop_event(Run(a, b, int(timestamp_ms[a]), int(end_ms[b - 1])), levels, att, config)
+        for a, b in spans
+    ]
     return [e for e in found if e is not None]

@@ -106,3 +106,24 @@ def rolling_levels(
     coverage = np.nan_to_num(seen) * count * step_ms / np.maximum(inside, 1)
     earlier = earlier_level(ts, att, present, lo, step_ms=step_ms, config=config)
     return Levels(current, earlier, coverage >= config.min_window_coverage)
+
+
+def drop_spans(levels: Levels, drop_share: float) -> list[tuple[int, int]]:
+    """Frame spans `[start, stop)` where the level fell below the earlier level and stayed.
+
+    The earlier level is held at its value where the fall began: a long drop would otherwise
+    become its own reference and seem to end while the behaviour goes on.
+
+    Args:
+        levels: per-frame levels.
+        drop_share: how far below the earlier level counts as a fall.
+    """
+    known = levels.judgeable & ~np.isnan(levels.earlier)
+    starts = np.flatnonzero(known & (levels.current < levels.earlier - drop_share))
+    spans: list[tuple[int, int]] = []
+    for s in starts:
+        if spans and s < spans[-1][1]:
+            continue
+        held = levels.judgeable[s:] & (levels.current[s:] < levels.earlier[s] - drop_share)
+        spans.append((int(s), int(s + (len(held) if held.all() else np.argmin(held)))))
+    return spans
