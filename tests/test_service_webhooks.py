@@ -1,0 +1,126 @@
+"""Standard Webhooks signing, delivery to a real local receiver, and retry scheduling."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pytest
+
+from service.queue import WEBHOOK_BACKOFF_S, HueyQueue
+from service.settings import Settings
+from service.webhooks import client_secret, deliver, server_key, sign
+from tests.test_service_support import make_settings
+
+
+class Receiver(BaseHTTPRequestHandler):
+    """Records each POST; answers with the class's next status code."""
+
+    received: ClassVar[list[tuple[dict[str, str], bytes]]] = []
+    statuses: ClassVar[list[int]] = []
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers["content-length"]))
+        type(self).received.append(({k.lower(): v for k, v in self.headers.items()}, body))
+        self.send_response(self.statuses.pop(0) if self.statuses else 204)
+        self.end_headers()
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def receiver() -> Iterator[str]:
+    Receiver.received, Receiver.statuses = [], []
+    server = HTTPServer(("127.0.0.1", 0), Receiver)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/hook"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return make_settings(tmp_path)
+
+
+def delivery(url: str) -> dict[str, Any]:
+    body = {"type": "analysis.succeeded", "data": {"id": "an_1", "status": "succeeded"}}
+    return {"url": url, "client": "alice", "id": "msg_an_1_succeeded", "body": json.dumps(body)}
+
+
+def test_signature_matches_the_standard_webhooks_test_vector() -> None:
+    # The vector published with the Standard Webhooks reference libraries.
+    signature = sign("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "msg_p5jXN8AQM9LWM0D4loKWxJek",
+                     1614265330, '{"test": 2432232314}')
+    assert signature == "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
+
+
+def test_secrets_are_per_client_explicit_ones_win(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, webhook_secrets={"bob": "whsec_Ym9i"})
+    alice = client_secret(settings, "alice")
+    assert alice.startswith("whsec_") and alice == client_secret(settings, "alice")
+    assert client_secret(settings, "carol") != alice
+    assert client_secret(settings, "bob") == "whsec_Ym9i"
+
+
+def test_without_a_secret_key_one_is_kept_in_the_data_dir(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, secret_key="")
+    key = server_key(settings)
+    assert len(key) >= 32 and server_key(settings) == key
+    assert (settings.data_dir / "secret.key").stat().st_mode & 0o777 == 0o600
+
+
+def test_delivery_is_signed_for_the_receiver(settings: Settings, receiver: str) -> None:
+    assert deliver(settings, delivery(receiver))
+    [(headers, body)] = Receiver.received
+    assert headers["webhook-id"] == "msg_an_1_succeeded"
+    assert headers["content-type"] == "application/json"
+    expected = sign(client_secret(settings, "alice"), headers["webhook-id"],
+                    int(headers["webhook-timestamp"]), body.decode())
+    assert headers["webhook-signature"] == expected
+    assert json.loads(body)["data"]["id"] == "an_1"
+
+
+@pytest.mark.parametrize("status", [500, 404, 301])
+def test_a_non_2xx_answer_is_a_failed_delivery(
+    settings: Settings, receiver: str, status: int
+) -> None:
+    Receiver.statuses = [status]
+    assert not deliver(settings, delivery(receiver))
+
+
+def test_an_unreachable_receiver_is_a_failed_delivery(settings: Settings) -> None:
+    assert not deliver(settings, delivery("http://127.0.0.1:9/hook"))
+
+
+class FailingRunner:
+    def __init__(self) -> None:
+        self.attempts: list[int] = []
+
+    def analyze(self, analysis_id: str) -> None:
+        raise AssertionError("not expected")
+
+    def deliver(self, delivery: dict[str, Any], attempt: int) -> bool:
+        self.attempts.append(attempt)
+        return False
+
+
+def test_failed_deliveries_are_rescheduled_with_backoff_then_dropped(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, webhook_retries=2)
+    runner = FailingRunner()
+    queue = HueyQueue(settings, runner)
+    queue.enqueue_webhook(delivery("http://127.0.0.1:9/hook"))
+    task = queue.huey.dequeue()
+    queue.huey.execute(task)  # the task function, as the consumer would run it
+    [retry] = queue.huey.pending()  # the consumer moves it to its schedule when dequeued
+    assert retry.args[1] == 1 and runner.attempts == [0]
+    assert retry.eta - queue.huey._get_timestamp() > timedelta(seconds=WEBHOOK_BACKOFF_S[0] - 1)
+    assert queue.retry_webhook(delivery("x"), 1)
+    assert not queue.retry_webhook(delivery("x"), 2)  # retries used up
