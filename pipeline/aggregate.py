@@ -26,6 +26,7 @@ from pipeline.types import (
     IntArray,
     Signals,
 )
+from pipeline.windows import running_scores
 from pipeline.windows import windows as build_windows
 
 
@@ -159,3 +160,18 @@ def window_scores_at(windows: list[dict[str, Any]], timestamp_ms: IntArray) -> F
         return np.full(len(timestamp_ms), np.nan, dtype=np.float32)
     index = np.clip(np.searchsorted(starts, timestamp_ms, side="right") - 1, 0, len(starts) - 1)
     return scores[index]
+
+
+def frame_scores(states: AttentionSeries, notes: BoolArray, config: PipelineConfig) -> FloatArray:
+    """The running score at every frame: the score of the trailing `window_ms`.
+
+    Args:
+        states: attention states, `(T,)`.
+        notes: `(T,)` note-taking flag (`Aggregate.note_taking`).
+        config: as for `aggregate`.
+
+    Returns:
+        `(T,)` scores 0-100, NaN where the trailing span has too little face to judge.
+    """
+    step = frame_step_ms(states.timestamp_ms, config.fps)
+    return running_scores(states, notes, step, config)

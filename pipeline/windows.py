@@ -7,12 +7,13 @@ from typing import Any
 import numpy as np
 
 from pipeline.config import PipelineConfig
-from pipeline.levels import attending, earlier_level
+from pipeline.levels import attending, earlier_level, span_mean
 from pipeline.types import (
     ATTENTION_LABELS,
     Attention,
     AttentionSeries,
     BoolArray,
+    FloatArray,
     IntArray,
     StateArray,
 )
@@ -135,3 +136,41 @@ def windows(
                 config=config)
         for b, a, z, e in zip(bounds, firsts, cuts, earlier, strict=True)
     ]
+
+
+def running_scores(
+    states: AttentionSeries, note_taking: BoolArray, step_ms: int, config: PipelineConfig
+) -> FloatArray:
+    """Each frame's score over the trailing `window_ms` (for the annotated video).
+
+    Args:
+        states: attention states, `(T,)`.
+        note_taking: `(T,)` note-taking flag.
+        step_ms: ordinary frame step.
+        config: as for `windows`.
+
+    Returns:
+        `(T,)` scores, NaN where the trailing span has too little face to judge.
+    """
+    ts, codes = states.timestamp_ms, states.attention
+    hi = ts + 1
+    lo = hi - config.window_ms
+    present = codes != Attention.ABSENT
+    att = attending(states, note_taking)
+    masks = {
+        "away": codes == Attention.AWAY, "down_not_notes": (codes == Attention.DOWN) & ~note_taking,
+        "closed": codes == Attention.CLOSED, "absent": ~present,
+    }
+    shares = {k: span_mean(ts, m.astype(np.float32), lo, hi)[0] for k, m in masks.items()}
+    current, count = span_mean(ts, att, lo, hi)
+    span = np.minimum(config.window_ms, ts - (ts[0] if len(ts) else 0) + step_ms)
+    coverage = (1.0 - shares["absent"]) * count * step_ms / np.maximum(span, 1)
+    earlier = earlier_level(ts, att, present, lo, step_ms=step_ms, config=config)
+    scores = [
+        disengagement_score(
+            {**{k: float(v[i]) for k, v in shares.items()},
+             "below_own_level": _below_own(float(current[i]), float(earlier[i]))}, config)
+        for i in range(len(ts))
+    ]
+    judged = coverage >= config.min_window_coverage
+    return np.where(judged, np.array(scores, dtype=np.float32), np.nan).astype(np.float32)
