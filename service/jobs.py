@@ -48,6 +48,25 @@ class JobContext:
     active: dict[str, str] = field(default_factory=dict)
 
 
+# Share of the whole run each pipeline stage covers: the landmark models take nearly all of
+# the time, the stages after them a few percent.
+STAGE_SPANS = {"landmarks": (0.0, 0.9), "signals": (0.9, 0.97), "done": (1.0, 1.0)}
+
+
+def overall_progress(stage: str, fraction: float, previous: float) -> float:
+    """Progress over the whole run, never going back; unknown stages leave it where it was.
+
+    Args:
+        stage: the pipeline's stage name.
+        fraction: how far that stage is, 0-1.
+        previous: the progress reported so far.
+    """
+    if stage not in STAGE_SPANS:
+        return previous
+    start, end = STAGE_SPANS[stage]
+    return max(previous, start + (end - start) * min(1.0, max(0.0, float(fraction))))
+
+
 class Heartbeat:
     """Renews a run's lease and reports its progress every `interval_s` in a thread.
 
@@ -64,7 +83,8 @@ class Heartbeat:
         self._thread = threading.Thread(target=self._loop, name="heartbeat", daemon=True)
 
     def report(self, stage: str, fraction: float) -> None:
-        self.stage, self.progress = stage, min(1.0, max(0.0, float(fraction)))
+        """Takes the pipeline's (stage, fraction of that stage) as overall progress."""
+        self.stage, self.progress = stage, overall_progress(stage, fraction, self.progress)
 
     def __enter__(self) -> Heartbeat:
         self._thread.start()

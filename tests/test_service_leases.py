@@ -8,14 +8,11 @@ from typing import Any
 
 import pytest
 
-from service.db import Analysis, Status, create_schema, make_engine, utcnow
-from service.intake import new_id
-from service.jobs import Heartbeat, JobContext
-from service.leases import Leases, Outcome
+from service.db import Analysis, Status, utcnow
+from service.jobs import Heartbeat, JobContext, overall_progress
+from service.leases import Outcome
 from service.maintenance import Maintenance, enforce_retention, reap
-from service.storage import Storage
-from service.store import Store
-from tests.test_service_support import make_settings
+from tests.test_service_support import add_queued, make_context, make_settings
 
 
 @pytest.fixture
@@ -26,29 +23,11 @@ def sent() -> list[dict[str, Any]]:
 
 @pytest.fixture
 def ctx(tmp_path: Path, sent: list[dict[str, Any]]) -> JobContext:
-    settings = make_settings(tmp_path, max_attempts=2)
-    storage = Storage(settings.data_dir)
-    engine = make_engine(settings.db_url)
-    create_schema(engine)
-    store = Store(engine)
-    leases = Leases(store, settings.lease_s, settings.max_attempts, settings.retention_days)
-    return JobContext(settings, store, leases, storage, "test-worker", sent.append)
+    return make_context(make_settings(tmp_path, max_attempts=2), sent)
 
 
 def queued(ctx: JobContext, age_days: float = 0.0, **options: Any) -> Analysis:
-    """A queued analysis with a (fake) stored video, uploaded `age_days` ago."""
-    now = utcnow() - timedelta(days=age_days)
-    analysis_id = new_id()
-    video = ctx.storage.video(f"{analysis_id}.mp4")
-    video.write_bytes(b"video")
-    row = Analysis(
-        id=analysis_id, client="alice", status="queued", stage="queued", progress=0.0,
-        warnings=[], filename="call.mp4", video_name=video.name, size_bytes=5, media={},
-        options={"participant": "auto", **options}, request_hash="h", attempts=0,
-        created_at=now, expires_at=now + timedelta(days=30),
-    )
-    assert ctx.store.add(row)
-    return row
+    return add_queued(ctx, age_days=age_days, **options)
 
 
 def status(ctx: JobContext, row: Analysis) -> str:
@@ -109,15 +88,27 @@ def test_heartbeat_renews_and_notices_a_cancel(ctx: JobContext) -> None:
     row, now = queued(ctx), utcnow()
     ctx.leases.claim(row.id, "run-a", "w1", now)
     beat = Heartbeat(ctx.leases, row.id, "run-a", interval_s=60)
-    beat.report("landmarks", 1.7)  # clamped into [0, 1]
+    beat.report("landmarks", 0.5)
     beat.beat()
     current = ctx.store.get(row.client, row.id)
-    assert current is not None and (current.stage, current.progress) == ("landmarks", 1.0)
+    assert current is not None and (current.stage, current.progress) == ("landmarks", 0.45)
     assert current.lease_expires_at is not None and current.lease_expires_at > now
     assert not beat.lost.is_set()
     ctx.store.cancel(row.id)
     beat.beat()
     assert beat.lost.is_set()
+
+
+@pytest.mark.parametrize(("stage", "fraction", "previous", "expected"), [
+    ("landmarks", 0.5, 0.0, 0.45),   # landmarks span 0-0.9 of the run
+    ("landmarks", 7.0, 0.0, 0.9),    # a fraction over 1 is clamped
+    ("signals", 0.0, 0.9, 0.9),      # the next stage starts where landmarks ended
+    ("decode", 0.5, 0.3, 0.3),       # an unknown stage does not move the bar
+    ("landmarks", 0.1, 0.5, 0.5),    # never backwards
+    ("done", 1.0, 0.93, 1.0),
+])
+def test_overall_progress(stage: str, fraction: float, previous: float, expected: float) -> None:
+    assert overall_progress(stage, fraction, previous) == pytest.approx(expected)
 
 
 def test_retention_deletes_expired_analyses_and_unkept_videos(ctx: JobContext) -> None:

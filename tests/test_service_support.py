@@ -10,16 +10,21 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
 from fastapi import FastAPI
 
-from service.db import Status, utcnow
+from service.db import Analysis, Status, create_schema, make_engine, utcnow
 from service.deps import AppState
+from service.intake import new_id
+from service.jobs import JobContext
 from service.leases import Leases, Outcome
 from service.settings import Settings
+from service.storage import Storage
+from service.store import Store
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO.parent / "shared" / "data"
@@ -98,6 +103,33 @@ class FakeRunner:
         (out / "frames.csv").write_text("timestamp_ms,participant,attention\n0,0,screen\n")
         (out / "report.html").write_text("<!doctype html><title>report</title>")
         assert leases.finish(analysis_id, token, utcnow(), outcome or Outcome(Status.SUCCEEDED))
+
+
+def make_context(settings: Settings, sent: list[dict[str, Any]]) -> JobContext:
+    """A worker's job context on these settings; webhook deliveries go to `sent`."""
+    storage = Storage(settings.data_dir)
+    engine = make_engine(settings.db_url)
+    create_schema(engine)
+    store = Store(engine)
+    leases = Leases(store, settings.lease_s, settings.max_attempts, settings.retention_days)
+    return JobContext(settings, store, leases, storage, "test-worker", sent.append)
+
+
+def add_queued(ctx: JobContext, video: bytes = b"video", age_days: float = 0.0,
+               **options: Any) -> Analysis:
+    """A queued analysis of `video` (stored as call.mp4), uploaded `age_days` ago."""
+    now = utcnow() - timedelta(days=age_days)
+    analysis_id = new_id()
+    path = ctx.storage.video(f"{analysis_id}.mp4")
+    path.write_bytes(video)
+    row = Analysis(
+        id=analysis_id, client="alice", status="queued", stage="queued", progress=0.0,
+        warnings=[], filename="call.mp4", video_name=path.name, size_bytes=len(video),
+        media={}, options={"participant": "auto", **options}, request_hash="h", attempts=0,
+        created_at=now, expires_at=now + timedelta(days=30),
+    )
+    assert ctx.store.add(row)
+    return row
 
 
 def files_under(root: Path) -> list[Path]:
