@@ -17,6 +17,23 @@ class PipelineConfig:
     # Hands are only an auxiliary note-taking cue; the light model is enough to see them.
     hands_model_complexity: int = 0
 
+    # --- locating participants ------------------------------------------------------------
+    # Surveys (full-range face detector over tiles and their quarters) this often pick up
+    # people who join late, a camera switched back on, or a speaker-view change.
+    survey_interval_ms: int = 3000
+    # Detector confidence for a face to be matched to a known participant ...
+    survey_min_confidence: float = 0.5
+    # ... and the higher bar for a new participant: a false face in a tile would split it.
+    new_participant_min_score: float = 0.75
+    # Crops smaller than this (pixels, short side) are upscaled: the mesh works at 192 px.
+    min_crop_side_px: int = 192
+    # People sharing a tile are meshed in a square this many face-widths wide around them.
+    face_crop_scale: float = 3.0
+    # A 3x3 gallery is the largest common layout; further faces are crowds, not the call.
+    max_participants: int = 9
+    # Participants seen in fewer analysed frames than this share were detector mistakes.
+    min_participant_coverage: float = 0.05
+
     # --- calibration: the participant's attending direction -------------------------------
     # Fewer open-eyed frames than this and no baseline is attempted (a person never seen).
     calibration_min_frames: int = 5
@@ -54,8 +71,9 @@ class PipelineConfig:
     # Windows with less face than this abstain from a score: not enough to judge.
     min_window_coverage: float = 0.5
 
-    # Note-taking: a look down shorter than this is a flicker or a keyboard glance, not writing.
-    note_glance_min_ms: int = 500
+    # Note-taking: a look down shorter than this is a check (keyboard, clock, a notification),
+    # not writing; even one word takes about a second.
+    note_glance_min_ms: int = 1_000
     # A look down longer than this is reading or a phone, not jotting a note (and it ends an
     # episode): notes taken while listening are a word or a line, a few seconds each.
     note_glance_max_ms: int = 12_000

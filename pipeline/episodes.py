@@ -58,11 +58,20 @@ def _screen_ms_between(screen_ms_cum: IntArray, a: Run, b: Run) -> int:
 def _looks_down(
     states: AttentionSeries, end_ms: IntArray, config: PipelineConfig
 ) -> tuple[list[Run], IntArray]:
-    """Runs of `down` with flickers shorter than a return joined, and the cumulative screen ms."""
-    is_screen = states.attention == Attention.SCREEN
+    """Looks down, and the cumulative screen ms (to measure the returns between them).
+
+    A look is a run of `down` frames, with `closed` frames inside or beside it (lids lowered
+    over writing read as closed) and flickers shorter than a return joined.
+    """
+    codes = states.attention
+    is_screen = codes == Attention.SCREEN
     screen_ms_cum = np.concatenate([[0], np.cumsum((end_ms - states.timestamp_ms) * is_screen)])
-    down = runs(states.attention == Attention.DOWN, states.timestamp_ms, end_ms)
-    looks = merge_runs(down, config.note_return_min_ms)
+    lowered = (codes == Attention.DOWN) | (codes == Attention.CLOSED)
+    spells = [
+        r for r in runs(lowered, states.timestamp_ms, end_ms)
+        if np.any(codes[r.start : r.stop] == Attention.DOWN)
+    ]
+    looks = merge_runs(spells, config.note_return_min_ms)
     return [r for r in looks if r.duration_ms >= config.note_glance_min_ms], screen_ms_cum
 
 

@@ -9,6 +9,7 @@ of every splice is known from the labels and the plan, never from the classifier
 
 from __future__ import annotations
 
+import json
 import random
 from dataclasses import dataclass
 from typing import Any
@@ -21,7 +22,7 @@ from pipeline.calibrate import classify
 from pipeline.config import PipelineConfig
 from pipeline.signals import compute_signals
 from pipeline.types import FACE_POINTS, HAND_POINTS, MAX_HANDS, IntArray, LandmarkSeries
-from tests.conftest import recording
+from tests.conftest import DATA_DIR, LANDMARKS_DIR, recording
 
 CONFIG = PipelineConfig()
 STEP_MS = 200
@@ -178,4 +179,44 @@ def test_two_looks_down_without_hands_are_not_note_taking() -> None:
     b.look_down(2)
     b.screen_for(MIN)
     agg, _ = _run(Splice(b.series(), None, None, None))
+    assert not agg.note_taking.any()
+
+
+def _aggregate_recording(name: str) -> tuple[Aggregate, IntArray]:
+    series = recording(name)
+    signals = compute_signals(series, CONFIG)
+    states = classify(signals, CONFIG)
+    duration = int(series.timestamp_ms[-1]) + STEP_MS
+    return aggregate(signals, states, CONFIG, duration), series.timestamp_ms
+
+
+def test_composite_notes_then_stop() -> None:
+    # Truth read off the clip (one frame a second): looks down at about 5, 14, 24, 32, 40 and
+    # 50 s, each 2-3 s, the last back on the screen at about 52.5 s; none after.
+    agg, ts = _aggregate_recording("composite_notes_then_stop")
+    (start,) = _events(agg, "note_taking_started")
+    (stop,) = _events(agg, "note_taking_stopped")
+    assert abs(start["start_ms"] - 5_000) <= 5_000
+    assert abs(stop["start_ms"] - 52_500) <= 5_000
+    assert not agg.note_taking[ts >= 52_500 + 5_000].any()
+
+
+def test_composite_camera_off_and_back() -> None:
+    # Truth from the frames' brightness: the camera-off tile runs from 5.0 to 13.0 s.
+    agg, _ = _aggregate_recording("composite_camera_off_and_back")
+    (absent,) = _events(agg, "face_absent")
+    np.testing.assert_allclose([absent["start_ms"], absent["end_ms"]], [5_000, 13_000], atol=500)
+    assert not agg.note_taking.any()
+
+
+def _unlabelled_note_taking() -> list[str]:
+    labels = sorted((DATA_DIR / "labels").glob("*.json"))
+    names = [p.stem for p in labels if not json.loads(p.read_text()).get("note_taking")]
+    return [n for n in names if (LANDMARKS_DIR / f"{n}.npz").exists()]
+
+
+@pytest.mark.parametrize("name", _unlabelled_note_taking())
+def test_no_note_taking_where_the_annotator_saw_none(name: str) -> None:
+    # Talking, glancing aside, eye-only shifts, looks down at a desk: none is a rhythm of notes.
+    agg, _ = _aggregate_recording(name)
     assert not agg.note_taking.any()
