@@ -98,11 +98,17 @@ def serve_main(args: argparse.Namespace) -> int:
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(name)s %(message)s")
     _announce(settings, args)
     pool = WorkerPool(settings.workers, [sys.executable, "-m", "service.cli", "worker"])
+    # uvicorn re-raises SIGTERM once it has shut down: exit through `finally` to stop the pool.
+    signal.signal(signal.SIGTERM, _exit_cleanly)
     pool.start()
     try:
         return _run_uvicorn(settings, args.host, args.port)
     finally:
         pool.stop()
+
+
+def _exit_cleanly(signum: int, frame: object) -> None:
+    raise SystemExit(0)
 
 
 def _announce(settings: Settings, args: argparse.Namespace) -> None:
