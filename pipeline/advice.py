@@ -18,8 +18,12 @@ Ranked = tuple[float, Advice]
 
 
 def _item(at_ms: int, strategy: str, text: str, events: list[Event]) -> Advice:
-    return {"at_ms": int(at_ms), "strategy": strategy, "text": text,
-            "event_ids": [e["id"] for e in events]}
+    return {
+        "at_ms": int(at_ms),
+        "strategy": strategy,
+        "text": text,
+        "event_ids": [e["id"] for e in events],
+    }
 
 
 def strongest(ranked: list[Ranked], min_gap_ms: int, count: int) -> list[Advice]:
@@ -56,17 +60,24 @@ def respond_in_moment(events: list[Event], config: PipelineConfig) -> list[Ranke
     """
     items: list[Ranked] = []
     for e in events:
-        long_off = (e["type"] in ("eye_contact_lost", "looking_away")
-                    and e["end_ms"] - e["start_ms"] >= config.advice_respond_min_ms)
+        long_off = (
+            e["type"] in ("eye_contact_lost", "looking_away")
+            and e["end_ms"] - e["start_ms"] >= config.advice_respond_min_ms
+        )
         if not (long_off or e["type"] == "note_taking_stopped"):
             continue
-        before = clock(max(0, e["start_ms"] - config.advice_context_ms))
         weight = float("inf") if not long_off else float(e["end_ms"] - e["start_ms"])
-        items.append((weight, _item(e["start_ms"], "respond_in_moment", (
-            f"At {clock(e['start_ms'])} the interviewer {_observed(e)}. In the moment, finish "
-            f"your point and offer to expand on the answer you were giving from about {before}, "
-            "e.g. \"Would a concrete example of that help?\""), [e])))
+        text = _respond_text(e, max(0, e["start_ms"] - config.advice_context_ms))
+        items.append((weight, _item(e["start_ms"], "respond_in_moment", text, [e])))
     return items
+
+
+def _respond_text(e: Event, answer_from_ms: int) -> str:
+    return (
+        f"At {clock(e['start_ms'])} the interviewer {_observed(e)}. In the moment, finish your "
+        "point and offer to expand on the answer you were giving from about "
+        f'{clock(answer_from_ms)}, e.g. "Would a concrete example of that help?"'
+    )
 
 
 def _clusters(negatives: list[Event], config: PipelineConfig) -> list[list[Event]]:
@@ -94,12 +105,18 @@ def stay_upbeat(events: list[Event], config: PipelineConfig) -> list[Ranked]:
     items: list[Ranked] = []
     for group in _clusters(negatives, config):
         start, end = group[0]["start_ms"], max(e["end_ms"] for e in group)
-        kinds = sorted({str(e["type"]).replace("_", " ") for e in group})
-        items.append((len(group), _item(start, "stay_upbeat", (
-            f"Between {clock(start)} and {clock(end)} the interviewer showed {len(group)} "
-            f"off-screen cues ({', '.join(kinds)}). Keep your tone upbeat and your answers "
-            "short and concrete; do not let the cues knock your energy."), group)))
+        text = _upbeat_text(group, start, end)
+        items.append((len(group), _item(start, "stay_upbeat", text, group)))
     return items
+
+
+def _upbeat_text(group: list[Event], start: int, end: int) -> str:
+    kinds = ", ".join(sorted({str(e["type"]).replace("_", " ") for e in group}))
+    return (
+        f"Between {clock(start)} and {clock(end)} the interviewer showed {len(group)} "
+        f"off-screen cues ({kinds}). Keep your tone upbeat and your answers short and "
+        "concrete; do not let the cues knock your energy."
+    )
 
 
 def change_strategy(events: list[Event]) -> list[Ranked]:
@@ -109,11 +126,21 @@ def change_strategy(events: list[Event]) -> list[Ranked]:
         events: all events, with ids.
     """
     return [
-        (e["end_ms"] - e["start_ms"], _item(e["start_ms"], "change_strategy", (
-            f"The interviewer {_observed(e)}. "
-            "Change strategy midstream: ask openly, e.g. \"Is there anything "
-            "about my fit for this role you'd like me to address?\""), [e]))
-        for e in events if e["type"] == "engagement_drop"
+        (
+            e["end_ms"] - e["start_ms"],
+            _item(
+                e["start_ms"],
+                "change_strategy",
+                (
+                    f"The interviewer {_observed(e)}. "
+                    'Change strategy midstream: ask openly, e.g. "Is there anything '
+                    "about my fit for this role you'd like me to address?\""
+                ),
+                [e],
+            ),
+        )
+        for e in events
+        if e["type"] == "engagement_drop"
     ]
 
 
@@ -124,8 +151,10 @@ def _lowest_windows(windows: list[dict[str, Any]], count: int) -> list[dict[str,
 
 
 _BEHAVIOUR = {
-    "away": "looked away", "down_not_notes": "looked down (not taking notes)",
-    "closed": "had the eyes closed", "absent": "was out of view",
+    "away": "looked away",
+    "down_not_notes": "looked down (not taking notes)",
+    "closed": "had the eyes closed",
+    "absent": "was out of view",
 }
 
 
@@ -137,7 +166,9 @@ def window_behaviour(window: dict[str, Any]) -> str:
 
 
 def thank_you_note(
-    windows: list[dict[str, Any]], events: list[Event], duration_ms: int,
+    windows: list[dict[str, Any]],
+    events: list[Event],
+    duration_ms: int,
     config: PipelineConfig,
 ) -> Advice:
     """At the end: restate strengths and clarify the answers where attention was lowest.
@@ -150,21 +181,40 @@ def thank_you_note(
     """
     worst = _lowest_windows(windows, config.advice_thank_you_windows)
     if not worst:
-        return _item(duration_ms, "thank_you_note", (
-            "In your thank-you note, restate your main strengths. Too little of the "
-            "interviewer's face was visible to point at particular answers."), [])
+        return _item(
+            duration_ms,
+            "thank_you_note",
+            (
+                "In your thank-you note, restate your main strengths. Too little of the "
+                "interviewer's face was visible to point at particular answers."
+            ),
+            [],
+        )
     spans = " and ".join(
-        f"{clock(w['start_ms'])}-{clock(w['end_ms'])} (the interviewer "
-        f"{window_behaviour(w)})" for w in worst)
-    inside = [e for e in events for w in worst
-              if w["start_ms"] <= e["start_ms"] < w["end_ms"] and e["type"] in NEGATIVE_TYPES]
-    return _item(duration_ms, "thank_you_note", (
-        "In your thank-you note, restate your main strengths, and clarify the answers you gave "
-        f"around {spans}: the stretches with the highest disengagement score."), inside)
+        f"{clock(w['start_ms'])}-{clock(w['end_ms'])} (the interviewer {window_behaviour(w)})"
+        for w in worst
+    )
+    inside = [
+        e
+        for e in events
+        for w in worst
+        if w["start_ms"] <= e["start_ms"] < w["end_ms"] and e["type"] in NEGATIVE_TYPES
+    ]
+    return _item(
+        duration_ms,
+        "thank_you_note",
+        (
+            "In your thank-you note, restate your main strengths, and clarify the answers you gave "
+            f"around {spans}: the stretches with the highest disengagement score."
+        ),
+        inside,
+    )
 
 
 def advise(
-    events: list[Event], windows: list[dict[str, Any]], duration_ms: int,
+    events: list[Event],
+    windows: list[dict[str, Any]],
+    duration_ms: int,
     config: PipelineConfig,
 ) -> list[Advice]:
     """All advice items in time order.

@@ -71,7 +71,10 @@ def covered_duration_ms(timestamp_ms: IntArray, duration_ms: int) -> int:
 
 
 def find_events(
-    signals: Signals, states: AttentionSeries, notes: BoolArray, episodes: list[Any],
+    signals: Signals,
+    states: AttentionSeries,
+    notes: BoolArray,
+    episodes: list[Any],
     config: PipelineConfig,
 ) -> list[Event]:
     """Every event type for one participant, with ids, sorted by start.

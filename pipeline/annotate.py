@@ -35,8 +35,11 @@ Image = npt.NDArray[np.uint8]
 Box = tuple[float, float, float, float]
 # RGB colour per state, as in the report.
 STATE_RGB = {
-    "screen": (63, 155, 90), "down": (61, 124, 201), "away": (232, 145, 45),
-    "closed": (142, 91, 181), "absent": (163, 163, 163),
+    "screen": (63, 155, 90),
+    "down": (61, 124, 201),
+    "away": (232, 145, 45),
+    "closed": (142, 91, 181),
+    "absent": (163, 163, 163),
 }
 # A review video needs to follow glances, not every frame; 15 fps halves the work on 30 fps
 # sources and keeps gaze shifts visible.
@@ -90,8 +93,12 @@ class OverlaySource:
     def at(self, i: int, size: tuple[int, int]) -> Overlay:
         """The overlay of analysed frame `i` on an image of `size` (width, height)."""
         face = self.series.face[i]
-        common = (self.labels[i], bool(self.notes[i]), float(self.scores[i]),
-                  int(self.series.timestamp_ms[i]))
+        common = (
+            self.labels[i],
+            bool(self.notes[i]),
+            float(self.scores[i]),
+            int(self.series.timestamp_ms[i]),
+        )
         if np.isnan(face[0, 0]):
             return Overlay(None, None, None, *common)
         pts = _to_image(face, self.box, size)
@@ -162,8 +169,15 @@ def _encode(frames: Iterator[tuple[int, Image]], out_path: Path, fps: float) -> 
 
 
 def write_annotated(  # noqa: PLR0917 - the positional order is the analyze contract
-    video: Path, out_path: Path, timeline_ms: IntArray, series: LandmarkSeries, signals: Signals,
-    states: AttentionSeries, scores_by_ms: FloatArray, *, note_taking: BoolArray | None = None,
+    video: Path,
+    out_path: Path,
+    timeline_ms: IntArray,
+    series: LandmarkSeries,
+    signals: Signals,
+    states: AttentionSeries,
+    scores_by_ms: FloatArray,
+    *,
+    note_taking: BoolArray | None = None,
     box_xywh: Box = (0.0, 0.0, 1.0, 1.0),
 ) -> int:
     """Writes the annotated recording (H.264 MP4), atomically.

@@ -68,7 +68,8 @@ def _looks_down(
     screen_ms_cum = np.concatenate([[0], np.cumsum((end_ms - states.timestamp_ms) * is_screen)])
     lowered = (codes == Attention.DOWN) | (codes == Attention.CLOSED)
     spells = [
-        r for r in runs(lowered, states.timestamp_ms, end_ms)
+        r
+        for r in runs(lowered, states.timestamp_ms, end_ms)
         if np.any(codes[r.start : r.stop] == Attention.DOWN)
     ]
     looks = merge_runs(spells, config.note_return_min_ms)
@@ -163,7 +164,8 @@ def note_taking(
     visible, active = hand_activity(signals, config)
     flag = np.zeros(len(states), dtype=bool)
     down_runs = [
-        r for r in runs(states.attention == Attention.DOWN, states.timestamp_ms, end_ms)
+        r
+        for r in runs(states.attention == Attention.DOWN, states.timestamp_ms, end_ms)
         if r.duration_ms >= config.note_glance_min_ms
     ]
     episodes: list[Episode] = []

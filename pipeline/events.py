@@ -20,8 +20,11 @@ NEGATIVE_TYPES = ("eye_contact_lost", "looking_away", "face_absent", "eyes_close
 def event(kind: str, start_ms: int, end_ms: int, confidence: float, detail: str) -> Event:
     """One JSON-ready event (without its id, given once all events are sorted)."""
     return {
-        "type": kind, "start_ms": int(start_ms), "end_ms": int(end_ms),
-        "confidence": round(float(confidence), 2), "detail": detail,
+        "type": kind,
+        "start_ms": int(start_ms),
+        "end_ms": int(end_ms),
+        "confidence": round(float(confidence), 2),
+        "detail": detail,
     }
 
 
@@ -48,7 +51,9 @@ _STATE_EVENTS = (
 
 
 def state_events(
-    states: AttentionSeries, end_ms: IntArray, face_confidence: FloatArray,
+    states: AttentionSeries,
+    end_ms: IntArray,
+    face_confidence: FloatArray,
     config: PipelineConfig,
 ) -> list[Event]:
     """Looking away, eyes closed and face absent, each held at least its minimum duration.
@@ -83,8 +88,11 @@ def _describe_off_screen(run: Run, mix: dict[str, float]) -> str:
 
 
 def eye_contact_events(
-    states: AttentionSeries, note_taking: BoolArray, end_ms: IntArray,
-    face_confidence: FloatArray, config: PipelineConfig,
+    states: AttentionSeries,
+    note_taking: BoolArray,
+    end_ms: IntArray,
+    face_confidence: FloatArray,
+    config: PipelineConfig,
 ) -> list[Event]:
     """Sustained stretches off the screen with the face in view and no note-taking.
 
@@ -110,8 +118,11 @@ def eye_contact_events(
         if run.duration_ms < config.eye_contact_lost_min_ms or single:
             continue
         conf = run_confidence(run, config.eye_contact_lost_min_ms, face_confidence)
-        found.append(event("eye_contact_lost", run.start_ms, run.end_ms, conf,
-                           _describe_off_screen(run, mix)))
+        found.append(
+            event(
+                "eye_contact_lost", run.start_ms, run.end_ms, conf, _describe_off_screen(run, mix)
+            )
+        )
     return found
 
 
@@ -128,17 +139,27 @@ def note_taking_events(episodes: list[Episode], config: PipelineConfig) -> list[
     found: list[Event] = []
     for ep in episodes:
         looks, span = len(ep.glances), seconds(ep.end_ms - ep.start_ms)
-        found.append(event(
-            "note_taking_started", ep.start_ms, ep.start_ms, ep.confidence,
-            f"Began a note-taking rhythm: {looks} looks down with returns to the screen over "
-            f"{span}.",
-        ))
+        found.append(
+            event(
+                "note_taking_started",
+                ep.start_ms,
+                ep.start_ms,
+                ep.confidence,
+                f"Began a note-taking rhythm: {looks} looks down with returns to the screen over "
+                f"{span}.",
+            )
+        )
         held = min(1.0, ep.quiet_after_ms / config.note_max_gap_ms)
-        found.append(event(
-            "note_taking_stopped", ep.end_ms, ep.end_ms, ep.confidence * held,
-            f"Stopped the note-taking rhythm begun at {clock(ep.start_ms)}; no look down for "
-            f"the next {seconds(ep.quiet_after_ms)}.",
-        ))
+        found.append(
+            event(
+                "note_taking_stopped",
+                ep.end_ms,
+                ep.end_ms,
+                ep.confidence * held,
+                f"Stopped the note-taking rhythm begun at {clock(ep.start_ms)}; no look down for "
+                f"the next {seconds(ep.quiet_after_ms)}.",
+            )
+        )
     return found
 
 
@@ -149,15 +170,20 @@ def _drop_event(run: Run, levels: Levels, att: FloatArray, config: PipelineConfi
     before = float(levels.earlier[run.start])
     during = float(np.mean(att[run.start : run.stop]))
     excess = (before - during - config.engagement_drop_share) / config.engagement_drop_share
-    detail = (f"Looked at the screen or took notes {during:.0%} of the time from "
-              f"{clock(run.start_ms)} to {clock(run.end_ms)}, against {before:.0%} in the "
-              "minutes before.")
+    detail = (
+        f"Looked at the screen or took notes {during:.0%} of the time from "
+        f"{clock(run.start_ms)} to {clock(run.end_ms)}, against {before:.0%} in the "
+        "minutes before."
+    )
     conf = 0.5 + 0.45 * min(1.0, max(0.0, excess))
     return event("engagement_drop", run.start_ms, run.end_ms, conf, detail)
 
 
 def drop_events(
-    levels: Levels, att: FloatArray, timestamp_ms: IntArray, end_ms: IntArray,
+    levels: Levels,
+    att: FloatArray,
+    timestamp_ms: IntArray,
+    end_ms: IntArray,
     config: PipelineConfig,
 ) -> list[Event]:
     """Sustained falls of the attending level below this person's own earlier level.

@@ -44,8 +44,13 @@ def span_mean(
 
 
 def earlier_level(
-    timestamp_ms: IntArray, att: FloatArray, present: BoolArray, start_ms: IntArray, *,
-    step_ms: int, config: PipelineConfig,
+    timestamp_ms: IntArray,
+    att: FloatArray,
+    present: BoolArray,
+    start_ms: IntArray,
+    *,
+    step_ms: int,
+    config: PipelineConfig,
 ) -> FloatArray:
     """The attending share over the lookback span before each `start_ms`.
 

@@ -104,14 +104,17 @@ def _pct(value: Any) -> str:
 
 
 def _card(key: str, value: str, extra: str = "") -> str:
-    return (f'<div class="card"><div class="k">{escape(key)}</div>'
-            f'<div class="v">{value}</div>{extra}</div>')
+    return (
+        f'<div class="card"><div class="k">{escape(key)}</div>'
+        f'<div class="v">{value}</div>{extra}</div>'
+    )
 
 
 def _share_bar(ratios: dict[str, Any]) -> str:
     parts = "".join(
         f'<i style="flex:{float(ratios.get(k) or 0):.4f};background:{c}" '
-        f'title="{k} {_pct(ratios.get(k))}"></i>' for k, c in STATE_COLOURS.items()
+        f'title="{k} {_pct(ratios.get(k))}"></i>'
+        for k, c in STATE_COLOURS.items()
     )
     return f'<div class="shares">{parts}</div>'
 
@@ -122,22 +125,33 @@ def summary_cards(summary: dict[str, Any]) -> str:
     trend = summary.get("trend") or {}
     direction = str(trend.get("direction", "stable"))
     ratios = summary.get("ratios") or {}
-    return '<div class="cards">' + "".join([
-        _card("Disengagement score (0-100)", NONE if score is None else f"{score:.0f}"),
-        _card("Trend", escape(direction),
-              f'<div class="note">{escape(TREND_WORDS.get(direction, ""))} '
-              f'({float(trend.get("change", 0.0)):+.0f} points)</div>'),
-        _card("On the screen", _pct(ratios.get("screen")), _share_bar(ratios)),
-        _card("Taking notes", _pct(summary.get("note_taking_ratio"))),
-    ]) + "</div>"
+    return (
+        '<div class="cards">'
+        + "".join(
+            [
+                _card("Disengagement score (0-100)", NONE if score is None else f"{score:.0f}"),
+                _card(
+                    "Trend",
+                    escape(direction),
+                    f'<div class="note">{escape(TREND_WORDS.get(direction, ""))} '
+                    f"({float(trend.get('change', 0.0)):+.0f} points)</div>",
+                ),
+                _card("On the screen", _pct(ratios.get("screen")), _share_bar(ratios)),
+                _card("Taking notes", _pct(summary.get("note_taking_ratio"))),
+            ]
+        )
+        + "</div>"
+    )
 
 
 def legend() -> str:
     """Colour key of the chart."""
     keys = [*STATE_COLOURS.items(), ("taking notes", "#2e6fb7"), ("score", "#c0392b")]
-    return '<p class="legend">' + "".join(
-        f'<span><i style="background:{c}"></i>{escape(k)}</span>' for k, c in keys
-    ) + "</p>"
+    return (
+        '<p class="legend">'
+        + "".join(f'<span><i style="background:{c}"></i>{escape(k)}</span>' for k, c in keys)
+        + "</p>"
+    )
 
 
 def _time_button(ms: int) -> str:
@@ -176,8 +190,10 @@ def advice_list(advice: list[dict[str, Any]]) -> str:
 
 def _media_line(result: dict[str, Any]) -> str:
     media = result.get("media") or {}
-    return (f"{clock(int(media.get('duration_ms') or 0))} recording, "
-            f"{int(media.get('frames_analysed') or 0)} frames analysed")
+    return (
+        f"{clock(int(media.get('duration_ms') or 0))} recording, "
+        f"{int(media.get('frames_analysed') or 0)} frames analysed"
+    )
 
 
 def render_report(result: dict[str, Any], video_href: str | None = None) -> str:
@@ -195,21 +211,32 @@ def render_report(result: dict[str, Any], video_href: str | None = None) -> str:
         ValueError: `video_href` has a scheme other than http(s) or file.
     """
     summary = result.get("summary") or {}
-    player = ("" if video_href is None else
-              f'<video id="player" src="{escape(_safe_href(video_href))}" controls '
-              'preload="auto"></video>')
+    player = (
+        ""
+        if video_href is None
+        else f'<video id="player" src="{escape(_safe_href(video_href))}" controls '
+        'preload="auto"></video>'
+    )
     hint = "" if video_href else '<p class="note">Open with the recording beside it to jump.</p>'
-    return "".join([
-        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width,initial-scale=1">',
-        f"<title>cuewatch report</title><style>{CSS}</style></head><body>",
-        f'<h1>Interviewer body language · {escape(_media_line(result))}</h1>',
-        f'<p class="headline" id="headline">{escape(str(summary.get("headline", "")))}</p>',
-        summary_cards(summary), player,
-        "<h2>Timeline</h2>", timeline_svg(result), legend(),
-        "<h2>Advice</h2>", advice_list(result.get("advice", [])),
-        "<h2>Events</h2>", hint, events_table(result.get("events", [])),
-        '<p class="note">Observed behaviour only (where the face and eyes pointed); it says '
-        "nothing about what the interviewer thought or felt.</p>",
-        f"<script>{JS}</script></body></html>",
-    ])
+    return "".join(
+        [
+            '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">',
+            '<meta name="viewport" content="width=device-width,initial-scale=1">',
+            f"<title>cuewatch report</title><style>{CSS}</style></head><body>",
+            f"<h1>Interviewer body language · {escape(_media_line(result))}</h1>",
+            f'<p class="headline" id="headline">{escape(str(summary.get("headline", "")))}</p>',
+            summary_cards(summary),
+            player,
+            "<h2>Timeline</h2>",
+            timeline_svg(result),
+            legend(),
+            "<h2>Advice</h2>",
+            advice_list(result.get("advice", [])),
+            "<h2>Events</h2>",
+            hint,
+            events_table(result.get("events", [])),
+            '<p class="note">Observed behaviour only (where the face and eyes pointed); it says '
+            "nothing about what the interviewer thought or felt.</p>",
+            f"<script>{JS}</script></body></html>",
+        ]
+    )

@@ -20,12 +20,19 @@ HEIGHT = 206
 # summarised per column by their most frequent state.
 MAX_COLUMNS = 1_500
 STATE_COLOURS = {
-    "screen": "#3f9b5a", "down": "#3d7cc9", "away": "#e8912d", "closed": "#8e5bb5",
+    "screen": "#3f9b5a",
+    "down": "#3d7cc9",
+    "away": "#e8912d",
+    "closed": "#8e5bb5",
     "absent": "#a3a3a3",
 }
 EVENT_COLOURS = {
-    "eye_contact_lost": "#c0392b", "looking_away": "#e8912d", "face_absent": "#7f7f7f",
-    "eyes_closed": "#8e5bb5", "note_taking_started": "#2e6fb7", "note_taking_stopped": "#16406e",
+    "eye_contact_lost": "#c0392b",
+    "looking_away": "#e8912d",
+    "face_absent": "#7f7f7f",
+    "eyes_closed": "#8e5bb5",
+    "note_taking_started": "#2e6fb7",
+    "note_taking_stopped": "#16406e",
     "engagement_drop": "#8b0000",
 }
 
@@ -73,8 +80,10 @@ def segments(times: list[int], labels: list[str], duration_ms: int) -> list[Segm
 def _rect(seg: Segment, band: tuple[int, int], colour: str, duration_ms: int, title: str) -> str:
     x0, x1 = x_of(seg[0], duration_ms), x_of(seg[1], duration_ms)
     y, h = band
-    return (f'<rect x="{x0}" y="{y}" width="{max(x1 - x0, 0.5):.2f}" height="{h}" '
-            f'fill="{colour}"><title>{escape(title)}</title></rect>')
+    return (
+        f'<rect x="{x0}" y="{y}" width="{max(x1 - x0, 0.5):.2f}" height="{h}" '
+        f'fill="{colour}"><title>{escape(title)}</title></rect>'
+    )
 
 
 def state_band(timeline: dict[str, list[Any]], duration_ms: int) -> list[str]:
@@ -83,13 +92,23 @@ def state_band(timeline: dict[str, list[Any]], duration_ms: int) -> list[str]:
     states = [str(s) for s in timeline.get("attention", [])]
     notes = ["notes" if n else "" for n in timeline.get("note_taking", [0] * len(times))]
     out = [
-        _rect(s, (STATE_Y, STATE_H), STATE_COLOURS.get(s[2], "#ccc"), duration_ms,
-              f"{s[2]} {clock(s[0])}-{clock(s[1])}")
+        _rect(
+            s,
+            (STATE_Y, STATE_H),
+            STATE_COLOURS.get(s[2], "#ccc"),
+            duration_ms,
+            f"{s[2]} {clock(s[0])}-{clock(s[1])}",
+        )
         for s in segments(times, states, duration_ms)
     ]
     out += [
-        _rect(s, (NOTES_Y, NOTES_H), "#2e6fb7", duration_ms,
-              f"taking notes {clock(s[0])}-{clock(s[1])}")
+        _rect(
+            s,
+            (NOTES_Y, NOTES_H),
+            "#2e6fb7",
+            duration_ms,
+            f"taking notes {clock(s[0])}-{clock(s[1])}",
+        )
         for s in segments(times, notes, duration_ms)
     ]
     return out
@@ -107,14 +126,18 @@ def score_layer(windows: list[dict[str, Any]], duration_ms: int) -> list[str]:
         span = f"{clock(w['start_ms'])}-{clock(w['end_ms'])}"
         score = w.get("disengagement_score")
         if score is None:
-            out.append(f'<rect class="abstain" x="{x0}" y="{SCORE_TOP}" width="{x1 - x0:.2f}" '
-                       f'height="{SCORE_BOTTOM - SCORE_TOP}"><title>{escape(span)}: no score, '
-                       f'{escape(str(w.get("abstain_reason") or ""))}</title></rect>')
+            out.append(
+                f'<rect class="abstain" x="{x0}" y="{SCORE_TOP}" width="{x1 - x0:.2f}" '
+                f'height="{SCORE_BOTTOM - SCORE_TOP}"><title>{escape(span)}: no score, '
+                f"{escape(str(w.get('abstain_reason') or ''))}</title></rect>"
+            )
             continue
         y = _score_y(float(score))
-        out.append(f'<rect class="score" x="{x0}" y="{y}" width="{x1 - x0:.2f}" '
-                   f'height="{SCORE_BOTTOM - y:.2f}"><title>{escape(span)}: score '
-                   f'{score:.0f}</title></rect>')
+        out.append(
+            f'<rect class="score" x="{x0}" y="{y}" width="{x1 - x0:.2f}" '
+            f'height="{SCORE_BOTTOM - y:.2f}"><title>{escape(span)}: score '
+            f"{score:.0f}</title></rect>"
+        )
         out.append(f'<line class="score-line" x1="{x0}" y1="{y}" x2="{x1}" y2="{y}"/>')
     return out
 
@@ -129,7 +152,7 @@ def event_marks(events: list[dict[str, Any]], duration_ms: int) -> list[str]:
         out.append(
             f'<g class="mark seek" data-ms="{int(e["start_ms"])}" '
             f'data-event="{escape(str(e.get("id", "")))}">'
-            f'<title>{escape(title)}</title>'
+            f"<title>{escape(title)}</title>"
             f'<rect x="{x0}" y="{EVENTS_Y}" width="{max(x1 - x0, 2.0):.2f}" height="10" '
             f'fill="{colour}"/></g>'
         )
@@ -146,14 +169,19 @@ def _tick_ms(duration_ms: int) -> int:
 def axis(duration_ms: int) -> list[str]:
     """Time ticks under the chart and score gridlines beside it."""
     step = _tick_ms(duration_ms)
-    out = [f'<line class="grid" x1="{LEFT}" y1="{_score_y(s)}" x2="{WIDTH - RIGHT}" '
-           f'y2="{_score_y(s)}"/><text class="label" x="{LEFT - 6}" y="{_score_y(s) + 4}" '
-           f'text-anchor="end">{s}</text>' for s in (0, 50, 100)]
+    out = [
+        f'<line class="grid" x1="{LEFT}" y1="{_score_y(s)}" x2="{WIDTH - RIGHT}" '
+        f'y2="{_score_y(s)}"/><text class="label" x="{LEFT - 6}" y="{_score_y(s) + 4}" '
+        f'text-anchor="end">{s}</text>'
+        for s in (0, 50, 100)
+    ]
     for ms in range(0, duration_ms + 1, step):
         x = x_of(ms, duration_ms)
-        out.append(f'<line class="tick" x1="{x}" y1="{AXIS_Y - 10}" x2="{x}" y2="{AXIS_Y - 6}"/>'
-                   f'<text class="label" x="{x}" y="{AXIS_Y + 4}" text-anchor="middle">'
-                   f"{clock(ms)}</text>")
+        out.append(
+            f'<line class="tick" x1="{x}" y1="{AXIS_Y - 10}" x2="{x}" y2="{AXIS_Y - 6}"/>'
+            f'<text class="label" x="{x}" y="{AXIS_Y + 4}" text-anchor="middle">'
+            f"{clock(ms)}</text>"
+        )
     return out
 
 
@@ -175,7 +203,8 @@ def timeline_svg(result: dict[str, Any]) -> str:
         f'<svg id="timeline" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
         f'data-left="{LEFT}" data-width="{PLOT_W}" data-duration="{duration}" '
         'aria-label="Disengagement score, attention states and events over the recording">'
-        + "".join(body) + "</svg>"
+        + "".join(body)
+        + "</svg>"
     )
 
 

@@ -9,11 +9,19 @@ import numpy as np
 from pipeline.config import PipelineConfig
 from pipeline.types import ATTENTION_LABELS, Attention, AttentionSeries, BoolArray, StateArray
 
-_FRACTIONS = ((0.25, "a quarter"), (1 / 3, "a third"), (0.5, "half"), (2 / 3, "two thirds"),
-              (0.75, "three quarters"), (1.0, "all"))
+_FRACTIONS = (
+    (0.25, "a quarter"),
+    (1 / 3, "a third"),
+    (0.5, "half"),
+    (2 / 3, "two thirds"),
+    (0.75, "three quarters"),
+    (1.0, "all"),
+)
 _PHRASES = {
-    "away": "Looked away", "down_not_notes": "Looked down without taking notes",
-    "closed": "Had the eyes closed", "absent": "Was out of view",
+    "away": "Looked away",
+    "down_not_notes": "Looked down without taking notes",
+    "closed": "Had the eyes closed",
+    "absent": "Was out of view",
 }
 # Below this share an off-screen behaviour is ordinary glancing, not worth a headline.
 _NOTABLE_SHARE = 0.1
@@ -96,8 +104,13 @@ def _trend_clause(direction: str, change: float) -> str:
 
 
 def headline(
-    states: AttentionSeries, note_taking: BoolArray, duration_ms: int, *,
-    trend_: dict[str, Any], scored: bool, config: PipelineConfig,
+    states: AttentionSeries,
+    note_taking: BoolArray,
+    duration_ms: int,
+    *,
+    trend_: dict[str, Any],
+    scored: bool,
+    config: PipelineConfig,
 ) -> str:
     """One sentence about the end of the recording, in observable terms only.
 
@@ -112,8 +125,10 @@ def headline(
     codes = states.attention
     if not scored:
         seen = float(np.mean(codes != Attention.ABSENT)) if len(codes) else 0.0
-        return (f"Too little of the interviewer's face was visible to judge (in view "
-                f"{seen:.0%} of the analysed frames).")
+        return (
+            f"Too little of the interviewer's face was visible to judge (in view "
+            f"{seen:.0%} of the analysed frames)."
+        )
     tail_ms = min(config.headline_tail_ms, duration_ms)
     first = int(np.searchsorted(states.timestamp_ms, duration_ms - tail_ms, side="left"))
     shares = _tail_shares(codes[first:], note_taking[first:])
@@ -127,8 +142,11 @@ def headline(
 
 
 def summarise(
-    windows: list[dict[str, Any]], states: AttentionSeries, note_taking: BoolArray,
-    duration_ms: int, config: PipelineConfig,
+    windows: list[dict[str, Any]],
+    states: AttentionSeries,
+    note_taking: BoolArray,
+    duration_ms: int,
+    config: PipelineConfig,
 ) -> dict[str, Any]:
     """The JSON-ready summary: score, state shares, note-taking share, trend and headline.
 
@@ -145,13 +163,18 @@ def summarise(
     trend_ = trend(windows, config)
     return {
         "disengagement_score": score,
-        "ratios": {label: round(float(np.sum(codes == a) / n), 3)
-                   for a, label in enumerate(ATTENTION_LABELS)},
+        "ratios": {
+            label: round(float(np.sum(codes == a) / n), 3)
+            for a, label in enumerate(ATTENTION_LABELS)
+        },
         "note_taking_ratio": round(float(np.sum(note_taking) / n), 3),
         "trend": trend_,
         "headline": headline(
-            states, note_taking, duration_ms, trend_=trend_, scored=score is not None,
+            states,
+            note_taking,
+            duration_ms,
+            trend_=trend_,
+            scored=score is not None,
             config=config,
         ),
     }
-

@@ -81,8 +81,13 @@ def _abstain_reason(frames: int, coverage: float, config: PipelineConfig) -> str
 
 
 def _window(
-    bounds: tuple[int, int], codes: StateArray, notes: BoolArray, *, earlier: float,
-    step_ms: int, config: PipelineConfig,
+    bounds: tuple[int, int],
+    codes: StateArray,
+    notes: BoolArray,
+    *,
+    earlier: float,
+    step_ms: int,
+    config: PipelineConfig,
 ) -> dict[str, Any]:
     start, end = bounds
     shares = _shares(codes, notes)
@@ -94,10 +99,14 @@ def _window(
     components["below_own_level"] = _below_own(current, earlier)
     score = None if reason else disengagement_score(components, config)
     return {
-        "start_ms": start, "end_ms": end, "coverage": round(coverage, 3),
-        "disengagement_score": score, "abstain_reason": reason,
-        "components": {k: (None if reason or v is None else round(v, 3))
-                       for k, v in components.items()},
+        "start_ms": start,
+        "end_ms": end,
+        "coverage": round(coverage, 3),
+        "disengagement_score": score,
+        "abstain_reason": reason,
+        "components": {
+            k: (None if reason or v is None else round(v, 3)) for k, v in components.items()
+        },
         "ratios": {k: round(shares[k] if len(codes) else 0.0, 3) for k in ATTENTION_LABELS},
         "note_taking_ratio": round(shares["note_taking"], 3),
         "frames_analysed": len(codes),
@@ -105,7 +114,10 @@ def _window(
 
 
 def windows(
-    states: AttentionSeries, note_taking: BoolArray, duration_ms: int, step_ms: int,
+    states: AttentionSeries,
+    note_taking: BoolArray,
+    duration_ms: int,
+    step_ms: int,
     config: PipelineConfig,
 ) -> list[dict[str, Any]]:
     """JSON-ready windows tiling the recording.
@@ -132,8 +144,14 @@ def windows(
     cuts = np.searchsorted(ts, [b[1] for b in bounds], side="left")
     firsts = np.searchsorted(ts, starts, side="left")
     return [
-        _window(b, states.attention[a:z], note_taking[a:z], earlier=float(e), step_ms=step_ms,
-                config=config)
+        _window(
+            b,
+            states.attention[a:z],
+            note_taking[a:z],
+            earlier=float(e),
+            step_ms=step_ms,
+            config=config,
+        )
         for b, a, z, e in zip(bounds, firsts, cuts, earlier, strict=True)
     ]
 
@@ -158,8 +176,10 @@ def running_scores(
     present = codes != Attention.ABSENT
     att = attending(states, note_taking)
     masks = {
-        "away": codes == Attention.AWAY, "down_not_notes": (codes == Attention.DOWN) & ~note_taking,
-        "closed": codes == Attention.CLOSED, "absent": ~present,
+        "away": codes == Attention.AWAY,
+        "down_not_notes": (codes == Attention.DOWN) & ~note_taking,
+        "closed": codes == Attention.CLOSED,
+        "absent": ~present,
     }
     shares = {k: span_mean(ts, m.astype(np.float32), lo, hi)[0] for k, m in masks.items()}
     current, count = span_mean(ts, att, lo, hi)
@@ -168,8 +188,12 @@ def running_scores(
     earlier = earlier_level(ts, att, present, lo, step_ms=step_ms, config=config)
     scores = [
         disengagement_score(
-            {**{k: float(v[i]) for k, v in shares.items()},
-             "below_own_level": _below_own(float(current[i]), float(earlier[i]))}, config)
+            {
+                **{k: float(v[i]) for k, v in shares.items()},
+                "below_own_level": _below_own(float(current[i]), float(earlier[i])),
+            },
+            config,
+        )
         for i in range(len(ts))
     ]
     judged = coverage >= config.min_window_coverage

@@ -43,8 +43,17 @@ def _events(segments: list[Segment], kind: str) -> list[dict[str, Any]]:
         # the rhythm: six 3 s looks down, 5 s back on the screen between them
         ([("screen", MIN), *rhythm(6), ("screen", MIN)], False, 1),
         # irregular lengths still a rhythm
-        ([("screen", 20_000), *rhythm(2, 1_000, 2_000), ("screen", 9_000), *rhythm(2, 6_000, 1_000),
-          ("screen", MIN)], False, 1),
+        (
+            [
+                ("screen", 20_000),
+                *rhythm(2, 1_000, 2_000),
+                ("screen", 9_000),
+                *rhythm(2, 6_000, 1_000),
+                ("screen", MIN),
+            ],
+            False,
+            1,
+        ),
         # one long look down (phone, reading) is not note-taking
         ([("screen", MIN), ("down", 40_000), ("screen", MIN)], False, 0),
         # two looks down alone are ordinary glancing...
@@ -54,11 +63,21 @@ def _events(segments: list[Segment], kind: str) -> list[dict[str, Any]]:
         # looks down 20 s apart are separate glances, not a rhythm
         ([("screen", MIN), *rhythm(4, 3_000, 20_000), ("screen", MIN)], False, 0),
         # a long look down splits two rhythms
-        ([*rhythm(3), ("screen", 4_000), ("down", 30_000), ("screen", 4_000), *rhythm(3)],
-         False, 2),
+        (
+            [*rhythm(3), ("screen", 4_000), ("down", 30_000), ("screen", 4_000), *rhythm(3)],
+            False,
+            2,
+        ),
         # glances to the side between looks down are not returns to the screen
-        ([("screen", MIN), *[s for _ in range(4) for s in (("down", 3_000), ("away", 4_000))],
-          ("screen", MIN)], False, 0),
+        (
+            [
+                ("screen", MIN),
+                *[s for _ in range(4) for s in (("down", 3_000), ("away", 4_000))],
+                ("screen", MIN),
+            ],
+            False,
+            0,
+        ),
         # the camera going off between looks down breaks the rhythm
         ([("screen", MIN), *rhythm(2), ("absent", 10_000), *rhythm(2), ("screen", MIN)], False, 0),
         # blink-short looks down are not writing
@@ -83,8 +102,15 @@ def test_episode_spans_first_to_last_look_down() -> None:
 def test_down_flickers_shorter_than_a_return_join_one_look() -> None:
     # 3 s down, 0.2 s screen, 3 s down: one 6.2 s look, so three of them are three looks
     look = [("down", 3_000), ("screen", 200), ("down", 3_000)]
-    segments = [("screen", MIN), *look, ("screen", 4_000), *look, ("screen", 4_000), *look,
-                ("screen", MIN)]
+    segments = [
+        ("screen", MIN),
+        *look,
+        ("screen", 4_000),
+        *look,
+        ("screen", 4_000),
+        *look,
+        ("screen", MIN),
+    ]
     _, (ep,) = _notes(segments)
     assert len(ep.glances) == 3
 
@@ -184,8 +210,14 @@ def test_no_drop_without_an_earlier_level() -> None:
 
 
 def test_events_have_ids_in_start_order() -> None:
-    segments = [("screen", MIN), ("away", 3_000), ("screen", 5_000), ("closed", 2_000),
-                ("absent", 5_000), ("screen", MIN)]
+    segments = [
+        ("screen", MIN),
+        ("away", 3_000),
+        ("screen", 5_000),
+        ("closed", 2_000),
+        ("absent", 5_000),
+        ("screen", MIN),
+    ]
     states = states_from(segments)
     agg = aggregate(signals_for(states), states, CONFIG, total_ms(segments))
     starts = [e["start_ms"] for e in agg.events]

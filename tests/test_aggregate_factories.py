@@ -44,12 +44,20 @@ def signals_for(
     motion = _nan(n) if hand_motion is None else hand_motion.astype(np.float32)
     visible = (low | ~np.isnan(motion)).astype(np.int8)
     return Signals(
-        timestamp_ms=states.timestamp_ms, face_present=present,
+        timestamp_ms=states.timestamp_ms,
+        face_present=present,
         confidence=np.where(present, confidence, np.nan).astype(np.float32),
-        head_yaw_deg=_nan(n), head_pitch_deg=_nan(n), head_roll_deg=_nan(n),
-        eye_yaw_deg=_nan(n), eye_pitch_deg=_nan(n), gaze_yaw_deg=_nan(n),
-        gaze_pitch_deg=_nan(n), eye_openness=_nan(n), hands_visible=visible,
-        hands_low=low, hand_motion=motion,
+        head_yaw_deg=_nan(n),
+        head_pitch_deg=_nan(n),
+        head_roll_deg=_nan(n),
+        eye_yaw_deg=_nan(n),
+        eye_pitch_deg=_nan(n),
+        gaze_yaw_deg=_nan(n),
+        gaze_pitch_deg=_nan(n),
+        eye_openness=_nan(n),
+        hands_visible=visible,
+        hands_low=low,
+        hand_motion=motion,
     )
 
 

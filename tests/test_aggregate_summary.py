@@ -29,8 +29,14 @@ def _scored(*scores: float | None) -> list[dict[str, Any]]:
 
 @pytest.mark.parametrize(
     ("share", "words"),
-    [(0.33, "a third"), (0.5, "half"), (0.27, "a quarter"), (0.4, "40%"), (0.98, "all"),
-     (0.05, "5%")],
+    [
+        (0.33, "a third"),
+        (0.5, "half"),
+        (0.27, "a quarter"),
+        (0.4, "40%"),
+        (0.98, "all"),
+        (0.05, "5%"),
+    ],
 )
 def test_fraction_words(share: float, words: str) -> None:
     assert fraction_words(share) == words
@@ -95,16 +101,26 @@ def test_note_taking_stop_calls_for_a_response_in_the_moment() -> None:
 
 
 def test_clustered_negative_cues_call_for_staying_upbeat() -> None:
-    agg = _agg([("screen", MIN), ("away", 3_000), ("screen", 5_000), ("closed", 2_000),
-                ("screen", 5_000), ("absent", 4_000), ("screen", MIN)])
+    agg = _agg(
+        [
+            ("screen", MIN),
+            ("away", 3_000),
+            ("screen", 5_000),
+            ("closed", 2_000),
+            ("screen", 5_000),
+            ("absent", 4_000),
+            ("screen", MIN),
+        ]
+    )
     (item,) = [a for a in agg.advice if a["strategy"] == "stay_upbeat"]
     assert item["at_ms"] == MIN and len(item["event_ids"]) == 3
     assert "3 off-screen cues" in item["text"]
 
 
 def test_sustained_drop_calls_for_changing_strategy() -> None:
-    agg = _agg([("screen", 5 * MIN), *[("away", 5_000), ("screen", 5_000)] * 12,
-                ("screen", 2 * MIN)])
+    agg = _agg(
+        [("screen", 5 * MIN), *[("away", 5_000), ("screen", 5_000)] * 12, ("screen", 2 * MIN)]
+    )
     (drop,) = [e for e in agg.events if e["type"] == "engagement_drop"]
     (item,) = [a for a in agg.advice if a["strategy"] == "change_strategy"]
     assert item["at_ms"] == drop["start_ms"] and item["event_ids"] == [drop["id"]]
@@ -112,8 +128,15 @@ def test_sustained_drop_calls_for_changing_strategy() -> None:
 
 
 def test_thank_you_note_points_at_the_lowest_windows() -> None:
-    agg = _agg([("screen", MIN), ("away", 20_000), ("screen", 70_000), ("down", 15_000),
-                ("screen", 15_000)])
+    agg = _agg(
+        [
+            ("screen", MIN),
+            ("away", 20_000),
+            ("screen", 70_000),
+            ("down", 15_000),
+            ("screen", 15_000),
+        ]
+    )
     last = agg.advice[-1]
     assert last["strategy"] == "thank_you_note" and last["at_ms"] == 3 * MIN
     assert "1:00-1:30 (the interviewer looked away 67% of it)" in last["text"]
@@ -127,13 +150,23 @@ def test_a_habitual_glancer_gets_a_few_items_not_one_a_minute() -> None:
 
 
 def test_advice_is_ordered_and_speaks_of_behaviour_only() -> None:
-    agg = _agg([("screen", 5 * MIN), *rhythm(4), ("screen", MIN),
-                *[("away", 6_000), ("down", 4_000), ("screen", 5_000)] * 12, ("absent", 5_000),
-                ("screen", MIN)])
+    agg = _agg(
+        [
+            ("screen", 5 * MIN),
+            *rhythm(4),
+            ("screen", MIN),
+            *[("away", 6_000), ("down", 4_000), ("screen", 5_000)] * 12,
+            ("absent", 5_000),
+            ("screen", MIN),
+        ]
+    )
     times = [a["at_ms"] for a in agg.advice]
     assert times == sorted(times)
     assert set(_strategies(agg)) == {
-        "respond_in_moment", "stay_upbeat", "change_strategy", "thank_you_note"
+        "respond_in_moment",
+        "stay_upbeat",
+        "change_strategy",
+        "thank_you_note",
     }
     ids = {e["id"] for e in agg.events}
     for text in [a["text"] for a in agg.advice] + [agg.summary["headline"]]:

@@ -48,7 +48,11 @@ def test_window_bounds(duration_ms: int, window_ms: int, expected: list[tuple[in
 
 def _comps(**shares: float | None) -> dict[str, float | None]:
     base: dict[str, float | None] = {
-        "away": 0.0, "down_not_notes": 0.0, "closed": 0.0, "absent": 0.0, "below_own_level": None,
+        "away": 0.0,
+        "down_not_notes": 0.0,
+        "closed": 0.0,
+        "absent": 0.0,
+        "below_own_level": None,
     }
     return {**base, **shares}
 
@@ -127,8 +131,11 @@ _CODES = st.lists(st.integers(min_value=0, max_value=4), max_size=1_200)
 
 
 @settings(max_examples=60, deadline=None)
-@given(codes=_CODES, extra_ms=st.integers(min_value=0, max_value=100_000),
-       window_ms=st.integers(min_value=1_000, max_value=90_000))
+@given(
+    codes=_CODES,
+    extra_ms=st.integers(min_value=0, max_value=100_000),
+    window_ms=st.integers(min_value=1_000, max_value=90_000),
+)
 def test_windows_tile_and_shares_add_up(codes: list[int], extra_ms: int, window_ms: int) -> None:
     states = states_from_codes(codes)
     config = PipelineConfig(window_ms=window_ms)

@@ -18,8 +18,13 @@ from tests.test_aggregate_factories import Segment, rhythm, signals_for, states_
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
 ]
 CLIP = "videos/interview_woman_talking.mp4"  # 15.5 s
 
@@ -31,18 +36,32 @@ def make_result(segments_: list[Segment]) -> dict[str, Any]:
     agg = aggregate(signals_for(states), states, PipelineConfig(), duration)
     return {
         "schema_version": 1,
-        "media": {"duration_ms": duration, "fps": 5.0, "width": 596, "height": 336,
-                  "codec": "h264", "frames_analysed": len(states)},
+        "media": {
+            "duration_ms": duration,
+            "fps": 5.0,
+            "width": 596,
+            "height": 336,
+            "codec": "h264",
+            "frames_analysed": len(states),
+        },
         "pipeline": {"version": "test", "config": PipelineConfig().as_dict()},
         "participants": [],
-        "summary": agg.summary, "windows": agg.windows, "events": agg.events,
-        "advice": agg.advice, "timeline": timeline(states, agg.note_taking),
+        "summary": agg.summary,
+        "windows": agg.windows,
+        "events": agg.events,
+        "advice": agg.advice,
+        "timeline": timeline(states, agg.note_taking),
     }
 
 
 # Fits the 15 s clip: looking away at 4 s, eyes closed at 9 s.
-SHORT = [("screen", 4_000), ("away", 3_000), ("screen", 2_000), ("closed", 2_000),
-         ("screen", 4_400)]
+SHORT = [
+    ("screen", 4_000),
+    ("away", 3_000),
+    ("screen", 2_000),
+    ("closed", 2_000),
+    ("screen", 4_400),
+]
 
 
 def test_report_is_self_contained() -> None:

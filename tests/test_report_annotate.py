@@ -39,8 +39,9 @@ def _source(yaw: float, pitch: float, box: tuple[float, float, float, float]) ->
     signals.gaze_yaw_deg[:] = yaw
     signals.gaze_pitch_deg[:] = pitch
     scores = np.array([42.0, np.nan], dtype=np.float32)
-    return OverlaySource(_series([True, False]), signals, states.labels(),
-                         np.array([True, False]), scores, box)
+    return OverlaySource(
+        _series([True, False]), signals, states.labels(), np.array([True, False]), scores, box
+    )
 
 
 @pytest.mark.parametrize(
@@ -95,8 +96,16 @@ def test_write_annotated_real_clip(tmp_path: Path) -> None:
     agg = aggregate(signals, states, CONFIG, int(series.timestamp_ms[-1]) + 200)
     scores = frame_scores(states, agg.note_taking, CONFIG)
     out = tmp_path / "annotated.mp4"
-    written = write_annotated(video, out, series.timestamp_ms, series, signals, states, scores,
-                              note_taking=agg.note_taking)
+    written = write_annotated(
+        video,
+        out,
+        series.timestamp_ms,
+        series,
+        signals,
+        states,
+        scores,
+        note_taking=agg.note_taking,
+    )
     assert written > 0 and not list(tmp_path.glob(".*.tmp"))
     with av.open(str(out)) as container:
         stream = container.streams.video[0]
