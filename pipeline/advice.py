@@ -144,8 +144,10 @@ def change_strategy(events: list[Event]) -> list[Ranked]:
     ]
 
 
-def _lowest_windows(windows: list[dict[str, Any]], count: int) -> list[dict[str, Any]]:
-    scored = [w for w in windows if w["disengagement_score"] is not None]
+def _lowest_windows(
+    windows: list[dict[str, Any]], count: int, min_score: float
+) -> list[dict[str, Any]]:
+    scored = [w for w in windows if (w["disengagement_score"] or 0.0) >= min_score]
     worst = sorted(scored, key=lambda w: -w["disengagement_score"])[:count]
     return sorted(worst, key=lambda w: w["start_ms"])
 
@@ -165,6 +167,16 @@ def window_behaviour(window: dict[str, Any]) -> str:
     return f"{_BEHAVIOUR[key]} {comps.get(key) or 0.0:.0%} of it"
 
 
+def _steady_text(windows: list[dict[str, Any]]) -> str:
+    scored = any(w["disengagement_score"] is not None for w in windows)
+    why = (
+        "No stretch of the call stood out: the interviewer's attention looked steady."
+        if scored
+        else "Too little of the interviewer's face was visible to point at particular answers."
+    )
+    return f"In your thank-you note, restate your main strengths. {why}"
+
+
 def thank_you_note(
     windows: list[dict[str, Any]],
     events: list[Event],
@@ -177,19 +189,13 @@ def thank_you_note(
         windows: scored windows.
         events: all events, with ids (those inside the lowest windows are referenced).
         duration_ms: recording length; the item sits at its end.
-        config: `advice_thank_you_windows`.
+        config: `advice_thank_you_windows`, `advice_thank_you_min_score`.
     """
-    worst = _lowest_windows(windows, config.advice_thank_you_windows)
+    worst = _lowest_windows(
+        windows, config.advice_thank_you_windows, config.advice_thank_you_min_score
+    )
     if not worst:
-        return _item(
-            duration_ms,
-            "thank_you_note",
-            (
-                "In your thank-you note, restate your main strengths. Too little of the "
-                "interviewer's face was visible to point at particular answers."
-            ),
-            [],
-        )
+        return _item(duration_ms, "thank_you_note", _steady_text(windows), [])
     spans = " and ".join(
         f"{clock(w['start_ms'])}-{clock(w['end_ms'])} (the interviewer {window_behaviour(w)})"
         for w in worst

@@ -151,8 +151,10 @@ class PipelineConfig:
     # More than this many items of one move is noise a candidate cannot act on; keep the
     # strongest (a habitual glancer would otherwise get one every minute).
     advice_max_per_strategy: int = 3
-    # The thank-you note points at this many lowest-attention windows.
+    # The thank-you note points at this many lowest-attention windows ...
     advice_thank_you_windows: int = 2
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+    # ... scoring at least this (below it a window is ordinary glancing, nothing to clarify).
+    advice_thank_you_min_score: float = 20.0

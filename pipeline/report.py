@@ -158,6 +158,10 @@ def _time_button(ms: int) -> str:
     return f'<button class="time" type="button">{clock(ms)}</button>'
 
 
+def _lasted(ms: int) -> str:
+    return seconds(ms) if ms > 0 else NONE  # start and stop events are instants
+
+
 def events_table(events: list[dict[str, Any]]) -> str:
     """One clickable row per event."""
     if not events:
@@ -166,7 +170,7 @@ def events_table(events: list[dict[str, Any]]) -> str:
         f'<tr class="seek" data-ms="{int(e["start_ms"])}" id="{escape(str(e["id"]))}">'
         f"<td>{_time_button(int(e['start_ms']))}</td>"
         f"<td>{escape(str(e['type']).replace('_', ' '))}</td>"
-        f"<td>{seconds(int(e['end_ms']) - int(e['start_ms']))}</td>"
+        f"<td>{_lasted(int(e['end_ms']) - int(e['start_ms']))}</td>"
         f"<td>{float(e.get('confidence', 0)):.0%}</td>"
         f"<td>{escape(str(e.get('detail', '')))}</td></tr>"
         for e in events

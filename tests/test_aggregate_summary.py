@@ -172,3 +172,11 @@ def test_advice_is_ordered_and_speaks_of_behaviour_only() -> None:
     for text in [a["text"] for a in agg.advice] + [agg.summary["headline"]]:
         assert not any(word in text.lower() for word in FEELINGS), text
     assert all(set(a["event_ids"]) <= ids for a in agg.advice)
+
+
+def test_thank_you_note_for_a_steady_interviewer_points_at_nothing() -> None:
+    # ordinary glancing (a short look aside a minute) is nothing to clarify
+    agg = _agg([("screen", 55_000), ("away", 2_000), ("screen", 63_000)])
+    last = agg.advice[-1]
+    assert last["strategy"] == "thank_you_note" and last["event_ids"] == []
+    assert "attention looked steady" in last["text"]
