@@ -153,8 +153,8 @@ class PipelineConfig:
     advice_max_per_strategy: int = 3
     # The thank-you note points at this many lowest-attention windows ...
     advice_thank_you_windows: int = 2
+    # ... scoring at least this (below it a window is ordinary glancing, nothing to clarify).
+    advice_thank_you_min_score: float = 20.0
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
-    # ... scoring at least this (below it a window is ordinary glancing, nothing to clarify).
-    advice_thank_you_min_score: float = 20.0
