@@ -167,7 +167,7 @@ def events_table(events: list[dict[str, Any]]) -> str:
     if not events:
         return '<p class="note">No events.</p>'
     rows = "".join(
-        f'<tr class="seek" data-ms="{int(e["start_ms"])}" id="{escape(str(e["id"]))}">'
+        f'<tr class="seek" data-ms="{int(e["start_ms"])}" id="{escape(str(e.get("id", "")))}">'
         f"<td>{_time_button(int(e['start_ms']))}</td>"
         f"<td>{escape(str(e['type']).replace('_', ' '))}</td>"
         f"<td>{_lasted(int(e['end_ms']) - int(e['start_ms']))}</td>"
