@@ -218,6 +218,8 @@ def test_listing_pages_with_a_cursor(client: TestClient, video: bytes) -> None:
     only_failed = client.get("/v1/analyses", params={"status": "failed"}, headers=ALICE)
     assert only_failed.json()["items"] == []
     assert_problem(client.get("/v1/analyses", params={"cursor": "zz!"}, headers=ALICE), 400)
+    for limit in ("0", "101", "1.0", " 5", "1_0"):  # out of range, or not plain digits
+        assert_problem(client.get("/v1/analyses", params={"limit": limit}, headers=ALICE), 422)
 
 
 def test_cancel_a_queued_analysis(
@@ -309,7 +311,9 @@ def test_readyz_is_503_when_the_queue_is_down(client: TestClient, runner: FakeRu
 
 def test_unknown_routes_are_problems(client: TestClient) -> None:
     assert_problem(client.get("/v2/nothing"), 404)
-    assert_problem(client.put("/v1/analyses", headers=ALICE), 405)
+    response = client.put("/v1/analyses/an_x", headers=ALICE)
+    assert_problem(response, 405)
+    assert response.headers["allow"] == "DELETE, GET, HEAD"  # every method of the path
 
 
 def test_openapi_documents_the_upload_and_examples(client: TestClient) -> None:

@@ -7,6 +7,7 @@ import binascii
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request, Response
+from pydantic import BeforeValidator
 from starlette.concurrency import run_in_threadpool
 
 from service import intake
@@ -43,6 +44,16 @@ UPLOAD_BODY: dict[str, Any] = {"requestBody": {"required": True, "content": {
                     "webhook_url": "https://example.com/hooks/cuewatch"},
     }
 }}}
+
+
+def _plain_integer(value: object) -> object:
+    # Pydantic would also read "1.0", " 5" or "1_0" as integers; the schema says digits.
+    if isinstance(value, str) and not (value.isascii() and value.isdigit()):
+        raise ValueError("expected an integer written in digits")
+    return value
+
+
+Limit = Annotated[int, Query(ge=1, le=100), BeforeValidator(_plain_integer)]
 IdempotencyKey = Annotated[str | None, Header(
     description="repeat a request safely: the same key and body give the same analysis")]
 
@@ -68,7 +79,7 @@ async def create_analysis(
             summary="List your analyses, newest first")
 async def list_analyses(
     store: StoreDep, client: ClientDep,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    limit: Limit = 20,
     cursor: Annotated[str | None, Query(max_length=40)] = None,
     status: Status | None = None,
 ) -> AnalysisPage:
