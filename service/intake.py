@@ -5,6 +5,7 @@ A rejected upload leaves nothing behind: the partial file is deleted on every er
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import math
 import re
@@ -63,7 +64,7 @@ async def submit(
     try:
         upload = await receive(request.stream(), request.headers.get("content-type", ""), part,
                                settings.max_upload_bytes)
-        options = parse_options(upload.fields)
+        options = parse_options(upload.fields, settings.webhook_allow_private)
         if key and (prior := await run_in_threadpool(state.store.by_idempotency_key, client, key)):
             return _replay(prior, upload, key), True
         media = await run_in_threadpool(probe_video, part, upload.filename, settings.max_duration_s)
@@ -118,8 +119,12 @@ def _enqueue(state: AppState, queue: JobQueue, row: Analysis) -> None:
                       headers={"Retry-After": "30"}) from None
 
 
-def parse_options(fields: dict[str, str]) -> dict[str, Any]:
+def parse_options(fields: dict[str, str], allow_private: bool = False) -> dict[str, Any]:
     """Validates the form's text fields into the analysis options.
+
+    Args:
+        fields: the form's text fields.
+        allow_private: accept webhook URLs on loopback and private-network addresses.
 
     Raises:
         Problem: 422 naming the field and what was expected.
@@ -132,7 +137,7 @@ def parse_options(fields: dict[str, str]) -> dict[str, Any]:
         "participant": _participant(fields.get("participant", "auto").strip() or "auto"),
         "annotate": _flag(fields, "annotate"),
         "keep_video": _flag(fields, "keep_video"),
-        "webhook_url": _webhook(fields.get("webhook_url", "").strip()),
+        "webhook_url": _webhook(fields.get("webhook_url", "").strip(), allow_private),
     }
 
 
@@ -176,13 +181,29 @@ def _flag(fields: dict[str, str], name: str) -> bool:
     return raw in _TRUE
 
 
-def _webhook(raw: str) -> str | None:
+def _webhook(raw: str, allow_private: bool) -> str | None:
     if not raw:
         return None
-    parts = urlsplit(raw)
-    if parts.scheme not in ("http", "https") or not parts.hostname or len(raw) > 2000:
+    try:
+        parts = urlsplit(raw)
+        host = parts.hostname or ""
+    except ValueError:
+        host, parts = "", urlsplit("")
+    if parts.scheme not in ("http", "https") or not host or len(raw) > 2000:
         raise _bad("webhook_url", raw, "an absolute http(s) URL")
+    if not allow_private and not _public_literal(host):
+        raise _bad("webhook_url", raw, "a public address, not loopback or a private network")
     return raw
+
+
+def _public_literal(host: str) -> bool:
+    # Only literals here (no DNS in the request path); workers check resolved names too.
+    if host == "localhost" or host.endswith((".localhost", ".local", ".internal")):
+        return False
+    try:
+        return ipaddress.ip_address(host).is_global
+    except ValueError:
+        return True
 
 
 def probe_video(path: Path, filename: str, max_duration_s: float) -> dict[str, Any]:

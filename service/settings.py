@@ -32,6 +32,7 @@ ENV_DEFAULTS: dict[str, str] = {
     "CUEWATCH_SECRET_KEY": "",
     "CUEWATCH_WEBHOOK_SECRETS": "",
     "CUEWATCH_WEBHOOK_RETRIES": "8",
+    "CUEWATCH_WEBHOOK_ALLOW_PRIVATE": "false",
     "CUEWATCH_PUBLIC_URL": "",
     "CUEWATCH_LOG_LEVEL": "INFO",
 }
@@ -64,6 +65,8 @@ class Settings:
         secret_key: derives per-client webhook secrets; empty: one is kept in the data dir.
         webhook_secrets: client id -> explicit `whsec_...` webhook secret.
         webhook_retries: delivery attempts after the first failed one.
+        webhook_allow_private: also deliver to loopback and private-network addresses
+            (off by default, so that a client cannot make workers probe the internal network).
         public_url: absolute base for links in webhook events (empty: relative links).
         log_level: Python logging level name.
     """
@@ -82,6 +85,7 @@ class Settings:
     secret_key: str = ""
     webhook_secrets: Mapping[str, str] = field(default_factory=dict)
     webhook_retries: int = 8
+    webhook_allow_private: bool = False
     public_url: str = ""
     log_level: str = "INFO"
 
@@ -141,6 +145,7 @@ class Settings:
             secret_key=raw["CUEWATCH_SECRET_KEY"],
             webhook_secrets=dict(_pairs(raw, "CUEWATCH_WEBHOOK_SECRETS")),
             webhook_retries=_number(raw, "CUEWATCH_WEBHOOK_RETRIES", int, 0),
+            webhook_allow_private=_flag(raw, "CUEWATCH_WEBHOOK_ALLOW_PRIVATE"),
             public_url=raw["CUEWATCH_PUBLIC_URL"].rstrip("/"),
             log_level=raw["CUEWATCH_LOG_LEVEL"].upper() or "INFO",
         )
@@ -167,6 +172,13 @@ def _number(raw: Mapping[str, str], name: str, kind: type[N], low: N) -> N:
     if value < low:
         raise SettingsError(f"{name}={raw[name]!r}: expected at least {low}")
     return value
+
+
+def _flag(raw: Mapping[str, str], name: str) -> bool:
+    value = raw[name].lower()
+    if value not in ("true", "false", "1", "0", "yes", "no"):
+        raise SettingsError(f"{name}={raw[name]!r}: expected true or false")
+    return value in ("true", "1", "yes")
 
 
 @lru_cache(maxsize=1)

@@ -9,10 +9,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import ipaddress
 import json
 import logging
 import os
 import secrets
+import socket
 import time
 from pathlib import Path
 from typing import Any
@@ -92,16 +94,37 @@ def event_for(row: Analysis, links: dict[str, str]) -> dict[str, Any]:
     }
 
 
+def is_public(host: str) -> bool:
+    """Whether every address of a host is a global one (not loopback, private, link-local).
+
+    Args:
+        host: a host name or IP literal; names are resolved.
+    """
+    try:
+        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    except OSError:
+        return True  # unresolvable: the delivery itself fails and is retried
+    return all(ipaddress.ip_address(str(info[4][0]).split("%")[0]).is_global for info in infos)
+
+
 def deliver(
     settings: Settings, delivery: dict[str, Any], client: httpx.Client | None = None
 ) -> bool:
-    """POSTs one signed event; True on a 2xx answer.
+    """POSTs one signed event.
 
     Args:
-        settings: for the client's secret.
+        settings: for the client's secret and the private-address policy.
         delivery: from `event_for`.
         client: HTTP client to use (tests pass their own).
+
+    Returns:
+        True when done: delivered (2xx), or refused for good because the URL points into a
+        private network; False when worth retrying.
     """
+    host = httpx.URL(delivery["url"]).host
+    if not settings.webhook_allow_private and not is_public(host):
+        log.warning("webhook %s: its URL resolves to a private address; not sent", delivery["id"])
+        return True
     timestamp = int(time.time())
     headers = {
         "content-type": "application/json",

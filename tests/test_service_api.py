@@ -194,6 +194,25 @@ def test_invalid_options_are_422(
     assert files_under(settings.data_dir) == []
 
 
+@pytest.mark.parametrize(("url", "status"), [
+    ("http://127.0.0.1:8080/hook", 422),        # loopback
+    ("http://10.1.2.3/hook", 422),              # a private network
+    ("http://[::1]/hook", 422),                 # IPv6 loopback
+    ("http://169.254.169.254/latest", 422),     # cloud metadata (link-local)
+    ("http://localhost/hook", 422),             # a loopback name
+    ("https://hooks.example.com/cuewatch", 202),  # a public name (resolved by the worker)
+])
+def test_webhooks_into_private_networks_are_refused(
+    tmp_path: Path, video: bytes, url: str, status: int
+) -> None:
+    settings = make_settings(tmp_path, webhook_allow_private=False)
+    app = create_app()
+    app.dependency_overrides[get_settings] = lambda: settings
+    app.dependency_overrides[get_queue] = lambda: FakeRunner(app, complete=False)
+    with TestClient(app) as client:
+        assert upload(client, video, webhook_url=url).status_code == status
+
+
 def test_idempotency_key_replays_and_refuses_a_different_body(
     client: TestClient, runner: FakeRunner, video: bytes
 ) -> None:

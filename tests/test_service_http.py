@@ -45,7 +45,7 @@ def hook_url() -> Iterator[str]:
 def server(tmp_path: Path) -> Iterator[tuple[httpx.Client, Path]]:
     port, data = free_port(), tmp_path / "data"
     env = {"CUEWATCH_API_KEYS": "alice:key-alice,bob:key-bob", "CUEWATCH_LEASE_S": "5",
-           "CUEWATCH_SECRET_KEY": "http-test"}
+           "CUEWATCH_SECRET_KEY": "http-test", "CUEWATCH_WEBHOOK_ALLOW_PRIVATE": "true"}
     with cuewatch(["serve", "--port", str(port), "--data-dir", str(data)], env,
                   tmp_path / "serve.log") as proc, \
             httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:

@@ -58,7 +58,7 @@ def clip(name: str) -> Path:
 def make_settings(root: Path, **changes: Any) -> Settings:
     """Embedded-mode settings under a test's temporary folder, with two clients."""
     values: dict[str, Any] = {"data_dir": root / "data", "api_keys": KEYS, "lease_s": 3.0,
-                              "secret_key": "test-secret"}
+                              "secret_key": "test-secret", "webhook_allow_private": True}
     values.update(changes)
     return Settings(**values)
 

@@ -96,6 +96,12 @@ def test_a_non_2xx_answer_is_a_failed_delivery(
     assert not deliver(settings, delivery(receiver))
 
 
+def test_private_addresses_are_refused_for_good(tmp_path: Path, receiver: str) -> None:
+    settings = make_settings(tmp_path, webhook_allow_private=False)
+    assert deliver(settings, delivery(receiver))  # done: not to be retried
+    assert Receiver.received == []
+
+
 def test_an_unreachable_receiver_is_a_failed_delivery(settings: Settings) -> None:
     assert not deliver(settings, delivery("http://127.0.0.1:9/hook"))
 
