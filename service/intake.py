@@ -251,6 +251,6 @@ def _new_row(
         id=analysis_id, client=client, status=Status.QUEUED.value, stage="queued",
         progress=0.0, warnings=[], filename=upload.filename[:255], size_bytes=upload.size_bytes,
         media=media, options=options, idempotency_key=key, request_hash=upload.sha256,
-        attempts=0, created_at=now,
+        attempts=0, created_at=now, enqueued_at=now,
         expires_at=now + timedelta(days=state.settings.retention_days),
     )

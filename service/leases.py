@@ -115,7 +115,7 @@ class Leases:
             done = s.execute(
                 _match(analysis_id, Status.RUNNING, token).values(
                     status=Status.QUEUED.value, stage="queued", progress=0.0,
-                    lease_token=None, lease_expires_at=None,
+                    lease_token=None, lease_expires_at=None, enqueued_at=now,
                 )
             )
             released = changed(done)
@@ -150,18 +150,43 @@ class Leases:
             if attempts >= self.max_attempts:
                 if self._give_up(analysis_id, token, now, attempts):
                     failed.append(analysis_id)
-            elif self._requeue(analysis_id, token):
+            elif self._requeue(analysis_id, token, now):
                 self.end_run(token, now, "lost")
                 requeued.append(analysis_id)
         return requeued, failed
 
-    def _requeue(self, analysis_id: str, token: str) -> bool:
+    def resend(self, now: datetime, older_than: timedelta) -> list[str]:
+        """Queued jobs whose message was sent longer ago than `older_than`, to send again.
+
+        A message can be lost without its job starting (a worker killed between taking it and
+        claiming the job, a queue restarted without persistence). A second message for a job
+        that does start is harmless: the claim lets only one run through.
+        """
+        with self.store.session() as s:
+            waiting = s.execute(
+                select(Analysis.id, Analysis.enqueued_at).where(
+                    Analysis.status == Status.QUEUED.value,
+                    Analysis.enqueued_at < now - older_than,
+                )
+            ).all()
+            resent = []
+            for analysis_id, sent_at in waiting:
+                done = s.execute(
+                    _match(analysis_id, Status.QUEUED)
+                    .where(Analysis.enqueued_at == sent_at)
+                    .values(enqueued_at=now)
+                )
+                if changed(done):
+                    resent.append(analysis_id)
+            return resent
+
+    def _requeue(self, analysis_id: str, token: str, now: datetime) -> bool:
         log.warning("analysis %s: worker stopped renewing its lease; re-queued", analysis_id)
         with self.store.session() as s:
             done = s.execute(
                 _match(analysis_id, Status.RUNNING, token).values(
                     status=Status.QUEUED.value, stage="queued", progress=0.0,
-                    lease_token=None, lease_expires_at=None,
+                    lease_token=None, lease_expires_at=None, enqueued_at=now,
                 )
             )
             return changed(done)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from service.db import utcnow
 from service.jobs import JobContext, after_final
@@ -18,10 +18,14 @@ log = logging.getLogger(__name__)
 RETENTION_SWEEP_S = 60.0
 # An upload still arriving after a day belongs to an API process that died.
 ABANDONED_UPLOAD_S = 24 * 3600.0
+# A job queued this many leases ago without starting may have lost its message: send another.
+RESEND_AFTER_LEASES = 20
 
 
 def reap(ctx: JobContext, enqueue: Callable[[str], None], now: datetime) -> list[str]:
     """Re-queues the jobs of workers that stopped renewing their lease; returns their ids.
+
+    Also sends a new message for jobs that have waited in the queue suspiciously long.
 
     Args:
         ctx: the worker's context.
@@ -29,7 +33,8 @@ def reap(ctx: JobContext, enqueue: Callable[[str], None], now: datetime) -> list
         now: the current time.
     """
     requeued, failed = ctx.leases.reap(now)
-    for analysis_id in requeued:
+    resend_after = timedelta(seconds=RESEND_AFTER_LEASES * ctx.settings.lease_s)
+    for analysis_id in requeued + ctx.leases.resend(now, resend_after):
         enqueue(analysis_id)
     for analysis_id in failed:
         _finalise_failed(ctx, analysis_id)

@@ -75,6 +75,19 @@ def test_a_job_that_kills_every_worker_fails_after_max_attempts(
     assert [d["id"] for d in sent] == [f"msg_{row.id}_failed"]
 
 
+def test_a_job_whose_message_was_lost_is_sent_again_once(ctx: JobContext) -> None:
+    row = queued(ctx)
+    sent_at = row.enqueued_at
+    assert sent_at is not None
+    enqueued: list[str] = []
+    reap(ctx, enqueued.append, sent_at + timedelta(seconds=59))
+    assert enqueued == []  # 20 leases of 3 s have not passed
+    later = sent_at + timedelta(seconds=61)
+    reap(ctx, enqueued.append, later)
+    reap(ctx, enqueued.append, later)  # a second reaper at the same time sends nothing
+    assert enqueued == [row.id]
+
+
 def test_release_hands_the_job_back(ctx: JobContext) -> None:
     row, now = queued(ctx), utcnow()
     ctx.leases.claim(row.id, "run-a", "w1", now)

@@ -126,7 +126,7 @@ def add_queued(ctx: JobContext, video: bytes = b"video", age_days: float = 0.0,
         id=analysis_id, client="alice", status="queued", stage="queued", progress=0.0,
         warnings=[], filename="call.mp4", video_name=path.name, size_bytes=len(video),
         media={}, options={"participant": "auto", **options}, request_hash="h", attempts=0,
-        created_at=now, expires_at=now + timedelta(days=30),
+        created_at=now, enqueued_at=now, expires_at=now + timedelta(days=30),
     )
     assert ctx.store.add(row)
     return row
