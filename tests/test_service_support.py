@@ -158,7 +158,10 @@ def wait_for(check: Callable[[], T | None], timeout_s: float, what: str) -> T:
 
 @contextmanager
 def cuewatch(args: list[str], env: dict[str, str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
-    """Runs `cuewatch ARGS` as a child process; stops it (SIGTERM, then SIGKILL) afterwards."""
+    """Runs `cuewatch ARGS` as a child process; stops it (SIGTERM, then SIGKILL) afterwards.
+
+    The end of its log is printed at exit, for pytest to show when the test fails.
+    """
     with log.open("ab") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "service.cli", *args], cwd=REPO, env={**os.environ, **env},
@@ -174,3 +177,5 @@ def cuewatch(args: list[str], env: dict[str, str], log: Path) -> Iterator[subpro
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+        # Captured by pytest and shown only when the test fails.
+        print(f"--- {log.name} (tail) ---\n{log.read_text(errors='replace')[-3000:]}")
