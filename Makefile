@@ -33,7 +33,7 @@ lint: setup
 	$(BIN)/mypy
 
 bench: setup
-	$(BIN)/python benchmarks/bench.py
+	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)
 
 # Landmark recordings the tests replay (landmarks only, no pixels), made by the project's
 # own command from the shared clips: the labelled ones plus a few for note-taking splices.

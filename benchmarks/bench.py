@@ -1,0 +1,159 @@
+"""Analysis speed against the decode floor on a long 720p30 recording (`make bench`).
+
+In one run, on the same file: a plain threaded decode of every frame (the floor), the same
+plus the RGB conversion of the sampled frames, `cuewatch analyze` with its defaults as a
+child process (wall, CPU, peak RSS), and the pipeline's stages timed one by one in this
+process. Prints the figures; `--json OUT` saves them. Nothing here asserts on speed.
+
+    .venv/bin/python benchmarks/bench.py [--minutes 3] [--json OUT] [--skip-stages]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import cli_run
+import floor
+from longvideo import DEFAULT_SOURCE, ensure_long_video
+
+from pipeline.decode import probe
+
+# Probe rows in data-flow order, with the label printed for each.
+STAGE_LABELS = {
+    "landmarks.wait_for_frame": "  waiting for a decoded frame",
+    "landmarks.detect": "  face detection (survey)",
+    "landmarks.face": "  FaceMesh",
+    "landmarks.hands": "  Hands",
+    "signals": "  signals",
+    "states": "  states (calibrate)",
+    "aggregate": "  aggregate",
+    "outputs.csv": "  frames.csv text",
+    "outputs.json": "  result.json text",
+    "report": "  report.html",
+}
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    p.add_argument("--minutes", type=float, default=3.0, help="recording length (default 3)")
+    p.add_argument("--source", type=Path, default=DEFAULT_SOURCE, help="720p clip to loop")
+    p.add_argument("--fps", type=float, default=5.0, help="sampling rate of the rgb floor")
+    p.add_argument("--repeat", type=int, default=1, help="decode floor passes; fastest kept")
+    p.add_argument("--skip-stages", action="store_true", help="skip the per-stage pass")
+    p.add_argument("--json", type=Path, default=None, help="also write the figures here")
+    return p.parse_args(argv)
+
+
+def fastest(passes: list[floor.Timing]) -> floor.Timing:
+    return min(passes, key=lambda t: t.wall_s)
+
+
+def measure(video: Path, args: argparse.Namespace) -> dict[str, Any]:
+    """Every figure of one run, as a JSON-ready dict."""
+    info = probe(video)
+    figures: dict[str, Any] = {"video": str(video), "duration_s": info.duration_ms / 1000}
+    figures["load_before"] = os.getloadavg()[0]
+    runs = range(max(1, args.repeat))
+    figures["decode_floor"] = vars(fastest([floor.decode_only(video) for _ in runs]))
+    sampled = fastest([floor.decode_sampled_rgb(video, args.fps) for _ in runs])
+    figures["decode_rgb_floor"] = vars(sampled)
+    figures["analysis"] = vars(cli_run.analyze(video))
+    if not args.skip_stages:
+        from stages import run_stages
+
+        figures["stages_s"], figures["stages_calls"] = run_stages(video)
+    figures["load_after"] = os.getloadavg()[0]
+    figures["cores"] = os.cpu_count()
+    return figures
+
+
+def derived(figures: dict[str, Any]) -> dict[str, float]:
+    analysis_s = figures["analysis"]["wall_s"]
+    return {
+        "ratio_analysis_to_decode": analysis_s / figures["decode_floor"]["wall_s"],
+        "ratio_analysis_to_decode_rgb": analysis_s / figures["decode_rgb_floor"]["wall_s"],
+        "cpu_ratio_analysis_to_decode": (
+            figures["analysis"]["cpu_s"] / figures["decode_floor"]["cpu_s"]
+        ),
+        "realtime_factor": figures["duration_s"] / analysis_s,
+    }
+
+
+def _row(label: str, *values: str) -> str:
+    return f"{label:<44}" + "".join(f"{v:>10}" for v in values)
+
+
+def print_headline(figures: dict[str, Any]) -> None:
+    d, r, a = figures["decode_floor"], figures["decode_rgb_floor"], figures["analysis"]
+    print(f"video {Path(figures['video']).name}: {figures['duration_s']:.1f} s, {d['frames']} fr")
+    print(
+        f"load average {figures['load_before']:.2f} before, {figures['load_after']:.2f} after,"
+        f" {figures['cores']} cores"
+    )
+    print(_row("", "wall s", "cpu s"))
+    timed = {
+        "decode floor: every frame, no conversion": d,
+        f"decode + rgb24 of {r['converted']} sampled frames": r,
+        "cuewatch analyze (defaults)": a,
+    }
+    for label, t in timed.items():
+        print(_row(label, f"{t['wall_s']:.2f}", f"{t['cpu_s']:.2f}"))
+    derived_rows = {
+        "ratio analysis / decode floor": f"{figures['ratio_analysis_to_decode']:.2f}",
+        "ratio analysis / decode + rgb24 floor": f"{figures['ratio_analysis_to_decode_rgb']:.2f}",
+        "cpu ratio analysis / decode floor": f"{figures['cpu_ratio_analysis_to_decode']:.2f}",
+        "real-time factor (video s / analysis s)": f"{figures['realtime_factor']:.2f}",
+        "peak RSS of the analysis, MB": f"{a['peak_rss_mb']:.0f}",
+        "frames analysed": str(a["frames_analysed"]),
+    }
+    for label, value in derived_rows.items():
+        print(_row(label, value))
+    if a["returncode"] != 0:
+        print(f"cuewatch analyze exited with {a['returncode']}:\n{a['stderr_tail']}")
+
+
+def _stage_row(label: str, seconds: float, calls: int, frames: int) -> str:
+    if math.isnan(seconds):
+        return _row(label, "n/a")
+    per_frame = f"{1000 * seconds / frames:.1f}" if frames else ""
+    return _row(label, f"{seconds:.2f}", per_frame, str(calls))
+
+
+def print_stages(stages: dict[str, float], calls: dict[str, int]) -> None:
+    frames = calls.get("decode", 0)
+    print()
+    print(_row(f"in process, {frames} sampled frames", "s", "ms/frame", "calls"))
+    print(_stage_row("decode alone (iter_frames at 5 fps)", stages["decode"], frames, frames))
+    print(_stage_row("analyze_video, total", stages["analysis"], 1, frames))
+    print("by the pipeline's progress reports:")
+    for key in sorted((k for k in stages if k.startswith("progress.")), key=list(stages).index):
+        name = key.removeprefix("progress.")
+        label = "until the first report (probe, models...)" if name == "start" else name
+        print(_stage_row(f"  {label}", stages[key], 1, frames))
+    print("time inside:")
+    for key, label in STAGE_LABELS.items():
+        print(_stage_row(label, stages.get(key, math.nan), calls.get(key, 0), frames))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    video = ensure_long_video(args.minutes, args.source)
+    figures = measure(video, args)
+    figures.update(derived(figures))
+    print_headline(figures)
+    if "stages_s" in figures:
+        print_stages(figures["stages_s"], figures["stages_calls"])
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=1))
+    return 0 if figures["analysis"]["returncode"] == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
