@@ -1,8 +1,9 @@
-"""Composes the stages: decode -> landmarks -> signals -> calibrate -> aggregate -> outputs."""
+"""Composes the stages: decode -> locate -> landmarks -> signals -> calibrate -> aggregate ->
+outputs, for every participant, with the summary about the chosen interviewer."""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -10,35 +11,69 @@ from pipeline import aggregate, output, report
 from pipeline.calibrate import classify
 from pipeline.config import PipelineConfig
 from pipeline.record import (
-    FULL_FRAME,
     Canceled,
     CancelFn,
     Hooks,
     ProgressFn,
+    Recording,
+    Tracked,
     WarnFn,
-    box_for,
+    choose,
     parse_participant,
     record,
 )
 from pipeline.signals import compute_signals
-from pipeline.types import LandmarkSeries, Participant, VideoInfo
+from pipeline.types import LandmarkSeries, Participant
 
 __all__ = ["Canceled", "analyze_video"]
 
-PIPELINE_VERSION = "0.1.0"
+PIPELINE_VERSION = "0.2.0"
 
 
-def analyse_series(series: LandmarkSeries, config: PipelineConfig) -> tuple[Participant, Any]:
+@dataclass(frozen=True)
+class Analysed:
+    """One participant through the whole pipeline."""
+
+    person: Participant
+    agg: aggregate.Aggregate
+
+
+def analyse_series(
+    series: LandmarkSeries,
+    config: PipelineConfig,
+    *,
+    pid: str = "p0",
+    role: str = "interviewer",
+    box: tuple[float, float, float, float] = (0.0, 0.0, 1.0, 1.0),
+    duration_ms: int = 0,
+) -> Analysed:
     """Signals, states and aggregates of one participant's landmark series."""
     signals = compute_signals(series, config)
     states = classify(signals, config)
-    duration = int(series.timestamp_ms[-1]) if len(series) else 0
-    agg = aggregate.aggregate(signals, states, config, duration)
-    person = Participant("p0", "interviewer", FULL_FRAME, signals, states, agg.note_taking)
-    return person, agg
+    last = int(series.timestamp_ms[-1]) if len(series) else 0
+    agg = aggregate.aggregate(signals, states, config, max(duration_ms, last))
+    return Analysed(Participant(pid, role, box, signals, states, agg.note_taking), agg)
 
 
-def _media(info: VideoInfo, series: LandmarkSeries) -> dict[str, Any]:
+def analyse_recording(rec: Recording, chosen: int, config: PipelineConfig) -> list[Analysed]:
+    """Every participant analysed with their own calibration; `chosen` is the interviewer."""
+    out = []
+    for i, tracked in enumerate(rec.people):
+        role = "interviewer" if i == chosen else "participant"
+        person = analyse_series(
+            tracked.series,
+            config,
+            pid=f"p{i}",
+            role=role,
+            box=tracked.box_xywh,
+            duration_ms=rec.info.duration_ms,
+        )
+        out.append(person)
+    return out
+
+
+def _media(rec: Recording) -> dict[str, Any]:
+    info, series = rec.info, rec.people[0].series
     last = int(series.timestamp_ms[-1]) if len(series) else 0
     return {
         "duration_ms": max(info.duration_ms, last),
@@ -51,14 +86,17 @@ def _media(info: VideoInfo, series: LandmarkSeries) -> dict[str, Any]:
     }
 
 
-def _participant_json(p: Participant) -> dict[str, Any]:
-    base = p.states.baseline
+def _participant_json(a: Analysed, tracked: Tracked) -> dict[str, Any]:
+    p, base = a.person, a.person.states.baseline
     return {
         "id": p.id,
         "role": p.role,
         "box": [round(v, 4) for v in p.box_xywh],
         "coverage": round(p.coverage, 4),
+        "own_tile": tracked.own_tile,
         "baseline": base.as_dict() if base else None,
+        "summary": a.agg.summary,
+        "windows": a.agg.windows,
     }
 
 
@@ -72,21 +110,39 @@ def _timeline(p: Participant) -> dict[str, Any]:
 
 
 def build_result(
-    info: VideoInfo, series: LandmarkSeries, person: Participant, agg: Any, config: PipelineConfig
+    rec: Recording, people: list[Analysed], chosen: int, config: PipelineConfig, spec: str
 ) -> dict[str, Any]:
     """The result.json body (ARCHITECTURE section 3)."""
+    lead = people[chosen]
     return {
         "schema_version": output.SCHEMA_VERSION,
-        "media": _media(info, series),
+        "media": _media(rec),
         "pipeline": {"version": PIPELINE_VERSION, "config": config.as_dict()},
-        "participants": [_participant_json(person)],
-        "interviewer": person.id,
-        "summary": agg.summary,
-        "windows": agg.windows,
-        "events": agg.events,
-        "advice": agg.advice,
-        "timeline": _timeline(person),
+        "layout": {"tiles": [[round(v, 4) for v in t] for t in rec.tiles]},
+        "participants": [_participant_json(a, t) for a, t in zip(people, rec.people, strict=True)],
+        "interviewer": {"id": lead.person.id, "chosen_by": spec},
+        "summary": lead.agg.summary,
+        "windows": lead.agg.windows,
+        "events": lead.agg.events,
+        "advice": lead.agg.advice,
+        "timeline": _timeline(lead.person),
     }
+
+
+def locate_and_record(
+    video: str | Path, config: PipelineConfig, spec: str, hooks: Hooks
+) -> tuple[Recording, int]:
+    """Records every participant and picks the one the spec names.
+
+    A box in which no tracked face lies is analysed on its own, as if it were the video.
+    """
+    parsed = parse_participant(spec)
+    rec = record(video, config, hooks)
+    chosen = choose(rec, parsed)
+    if chosen is None and isinstance(parsed, tuple):
+        hooks.progress("landmarks", 0.0)
+        rec, chosen = record(video, config, hooks, region=parsed), 0
+    return rec, chosen or 0
 
 
 def analyze_video(
@@ -99,6 +155,7 @@ def analyze_video(
     on_progress: ProgressFn | None = None,
     should_cancel: CancelFn | None = None,
     on_warning: WarnFn | None = None,
+    video_href: str | None = None,
 ) -> dict[str, Any]:
     """Analyses one recording and writes result.json, frames.csv and report.html.
 
@@ -106,36 +163,62 @@ def analyze_video(
         video: path of the recording.
         out_dir: directory for the outputs; files are written atomically (temp + rename).
         config: thresholds; defaults to `PipelineConfig()`.
-        participant: `auto`, an index, or a normalised box `x,y,w,h`.
+        participant: whom to judge: `auto` (the most prominent: largest and most present
+            face), an index into the participants, or a normalised box `x,y,w,h`.
         annotate: also write annotated.mp4.
         on_progress: called with (stage, fraction 0-1) as work advances.
         should_cancel: polled between frames; True stops with `Canceled`.
         on_warning: receives one-line warnings (a truncated file, ...).
+        video_href: where the report's player finds the recording, relative to the report
+            (None: no player).
 
     Returns:
         The result.json body.
 
     Raises:
         DecodeError: the file is not a decodable video.
-        ValueError: the participant spec is invalid.
+        ValueError: the participant spec is invalid or names nobody.
         Canceled: should_cancel returned True.
     """
     config = config or PipelineConfig()
     hooks = Hooks(on_progress, should_cancel, on_warning)
-    box = box_for(parse_participant(participant))
-    info, series = record(video, config, box, hooks)
+    rec, chosen = locate_and_record(video, config, participant, hooks)
     hooks.progress("signals", 0.0)
-    person, agg = analyse_series(series, config)
-    person = replace(person, box_xywh=box)
-    result = build_result(info, series, person, agg, config)
+    people = analyse_recording(rec, chosen, config)
+    result = build_result(rec, people, chosen, config, participant)
     hooks.check()
-    _write(Path(out_dir), result, [person], video if annotate else None)
+    _write(Path(out_dir), result, [a.person for a in people], video_href)
+    if annotate:
+        _annotate(Path(video), Path(out_dir), rec, people[chosen], config)
     hooks.progress("done", 1.0)
     return result
 
 
-def _write(out: Path, result: dict[str, Any], people: list[Participant], video: Any) -> None:
+def _write(
+    out: Path, result: dict[str, Any], people: list[Participant], video_href: str | None
+) -> None:
     output.write_atomic(out / "frames.csv", output.frames_csv(people))
-    output.write_atomic(out / "report.html", report.render_report(result, None))
+    output.write_atomic(out / "report.html", report.render_report(result, video_href))
     # result.json last: its presence means the analysis is complete.
     output.write_atomic(out / "result.json", output.to_json(result))
+
+
+def _annotate(
+    video: Path, out: Path, rec: Recording, lead: Analysed, config: PipelineConfig
+) -> None:
+    from pipeline import annotate
+
+    p = lead.person
+    scores = aggregate.frame_scores(p.states, p.note_taking, config)
+    series = rec.people[int(p.id[1:])].series
+    annotate.write_annotated(
+        video,
+        out / "annotated.mp4",
+        p.states.timestamp_ms,
+        series,
+        p.signals,
+        p.states,
+        scores,
+        note_taking=p.note_taking,
+        box_xywh=rec.frame_box,
+    )

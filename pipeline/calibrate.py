@@ -23,8 +23,14 @@ NEUTRAL_EYE_PITCH_DEG = 8.0
 # The screen is rarely further than this from the camera axis (gaze degrees); clusters beyond
 # it need many more frames to be taken as the attending direction.
 PRIOR_SPREAD_DEG = 22.0
-# Open eyes at this fraction of the person's wide-open aperture or less mean lowered lids.
-LOWERED_LIDS_RATIO = 0.8
+# Lids at this fraction of the person's wide-open aperture or less are lowered (a look
+# down), at the second nearly shut; a cluster's weight ramps between the two.
+LOWERED_LIDS_RATIO = 0.95
+LIDS_SHUT_RATIO = 0.6
+# A cluster with the head bowed this far below the person's upright posture (their 90th
+# percentile head pitch) keeps about 60% of its weight: nods and camera angles stay well
+# within it, a head bowed over a desk does not.
+HEAD_BOW_SPREAD_DEG = 15.0
 # Heads turned further than this foreshorten the eye and inflate the aperture ratio.
 FRONTAL_YAW_DEG = 20.0
 
@@ -41,16 +47,20 @@ def _open_reference(signals: Signals, valid: npt.NDArray[np.bool_]) -> float:
     return float(np.percentile(pool, 80)) if pool.size else float("nan")
 
 
-def _cluster_scores(points: F, openness: F, open_ref: float, radius: float) -> F:
-    """Score of each frame as a cluster centre: neighbours x prior(direction) x lid factor."""
+def _cluster_scores(points: F, openness: F, head_pitch: F, open_ref: float, radius: float) -> F:
+    """Score of each frame as a cluster centre: neighbours x direction prior x lid factor x
+    head-bow factor (a desk is below the screen: bowed head, lowered lids)."""
     d = np.linalg.norm(points[:, None, :] - points[None, :, :], axis=-1)
     near = d < radius
     counts = near.sum(axis=1).astype(np.float64)
     centre = points - np.array([0.0, NEUTRAL_EYE_PITCH_DEG])
     prior = np.exp(-0.5 * (np.linalg.norm(centre, axis=1) / PRIOR_SPREAD_DEG) ** 2)
     lid = np.array([np.median(openness[row]) for row in near]) / open_ref
-    lid_factor = np.clip((lid - 0.5) / (LOWERED_LIDS_RATIO - 0.5), 0.05, 1.0)
-    return np.asarray(counts * prior * lid_factor)
+    lid_factor = np.clip((lid - LIDS_SHUT_RATIO) / (LOWERED_LIDS_RATIO - LIDS_SHUT_RATIO), 0.05, 1)
+    upright = float(np.percentile(head_pitch, 90))
+    bow = np.maximum(0.0, upright - np.array([np.median(head_pitch[row]) for row in near]))
+    bow_factor = np.exp(-0.5 * (bow / HEAD_BOW_SPREAD_DEG) ** 2)
+    return np.asarray(counts * prior * lid_factor * bow_factor)
 
 
 def learn_baseline(signals: Signals, config: PipelineConfig) -> Baseline | None:
@@ -71,7 +81,9 @@ def learn_baseline(signals: Signals, config: PipelineConfig) -> Baseline | None:
     pts = np.stack([signals.gaze_yaw_deg[usable], signals.gaze_pitch_deg[usable]], 1)
     pts = pts.astype(np.float64)
     openness = signals.eye_openness[usable].astype(np.float64)
-    best = int(np.argmax(_cluster_scores(pts, openness, open_ref, config.calibration_radius_deg)))
+    head_pitch = signals.head_pitch_deg[usable].astype(np.float64)
+    scores = _cluster_scores(pts, openness, head_pitch, open_ref, config.calibration_radius_deg)
+    best = int(np.argmax(scores))
     members = np.linalg.norm(pts - pts[best], axis=1) < config.calibration_radius_deg
     centre = np.median(pts[members], axis=0)
     spread = float(np.median(np.linalg.norm(pts[members] - centre, axis=1)))

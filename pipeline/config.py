@@ -21,12 +21,17 @@ class PipelineConfig:
     # Surveys (full-range face detector over tiles and their quarters) this often pick up
     # people who join late, a camera switched back on, or a speaker-view change.
     survey_interval_ms: int = 3000
+    # ... and every second during the first seconds and while someone is lost: a missed
+    # person costs every frame until the next survey.
+    survey_early_interval_ms: int = 1000
+    survey_early_ms: int = 5000
     # Detector confidence for a face to be matched to a known participant ...
     survey_min_confidence: float = 0.5
     # ... and the higher bar for a new participant: a false face in a tile would split it.
     new_participant_min_score: float = 0.75
-    # Crops smaller than this (pixels, short side) are upscaled: the mesh works at 192 px.
-    min_crop_side_px: int = 192
+    # Crops smaller than this (pixels, short side) are upscaled (bicubic): the mesh resamples
+    # its face region to 192 px itself, and a sharper source keeps small irises legible.
+    min_crop_side_px: int = 384
     # People sharing a tile are meshed in a square this many face-widths wide around them.
     face_crop_scale: float = 3.0
     # A 3x3 gallery is the largest common layout; further faces are crowds, not the call.

@@ -49,41 +49,28 @@ def empty_hands() -> npt.NDArray[np.float32]:
 
 
 class LandmarkModel:
-    """FaceMesh + Hands, in tracking mode for one stream of frames of one person.
+    """FaceMesh and/or Hands, in tracking mode for one stream of frames of one region.
 
-    Use as a context manager; `process` takes upright RGB uint8 images.
+    Use as a context manager; the methods take upright RGB uint8 images.
     """
 
     # The native chatter comes while graphs start and on the first detections.
     QUIET_CALLS = 20
 
-    def __init__(self, config: PipelineConfig, *, hands: bool = True, static: bool = False) -> None:
+    def __init__(
+        self,
+        config: PipelineConfig,
+        *,
+        hands: bool = True,
+        face: bool = True,
+        static: bool = False,
+        max_hands: int = MAX_HANDS,
+    ) -> None:
         self._calls = 0
-        with _native_stderr_muted():
-            self._face, self._hands = self._build(config, hands, static)
-
-    @staticmethod
-    def _build(config: PipelineConfig, hands: bool, static: bool) -> tuple[Any, Any]:
         # static: every image is unrelated (stills), so detect on each instead of tracking.
-        face = mp.solutions.face_mesh.FaceMesh(
-            static_image_mode=static,
-            max_num_faces=1,
-            refine_landmarks=True,
-            min_detection_confidence=config.min_detection_confidence,
-            min_tracking_confidence=config.min_tracking_confidence,
-        )
-        hand_model = (
-            mp.solutions.hands.Hands(
-                static_image_mode=static,
-                max_num_hands=MAX_HANDS,
-                model_complexity=config.hands_model_complexity,
-                min_detection_confidence=0.5,
-                min_tracking_confidence=0.5,
-            )
-            if hands
-            else None
-        )
-        return face, hand_model
+        with _native_stderr_muted():
+            self._face = _face_mesh(config, static) if face else None
+            self._hands = _hand_model(config, static, max_hands) if hands else None
 
     def _process(self, model: Any, image: npt.NDArray[np.uint8]) -> Any:
         self._calls += 1
@@ -101,12 +88,14 @@ class LandmarkModel:
         self.close()
 
     def close(self) -> None:
-        self._face.close()
-        if self._hands is not None:
-            self._hands.close()
+        for model in (self._face, self._hands):
+            if model is not None:
+                model.close()
 
     def face(self, image: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
         """Returns `(478, 3)` normalised face landmarks, NaN if no face."""
+        if self._face is None:
+            return empty_face()
         result = self._process(self._face, image)
         if not result.multi_face_landmarks:
             return empty_face()
@@ -115,14 +104,70 @@ class LandmarkModel:
     def hands(self, image: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
         """Returns `(2, 21, 3)` normalised hand landmarks ordered left to right, NaN if absent."""
         out = empty_hands()
-        if self._hands is None:
-            return out
-        result = self._process(self._hands, image)
-        found = [_to_array(h, HAND_POINTS) for h in (result.multi_hand_landmarks or [])]
+        found = self.all_hands(image)
         # Left-to-right order keeps a hand in the same slot from frame to frame.
         for slot, arr in enumerate(sorted(found, key=lambda a: float(a[:, 0].mean()))[:MAX_HANDS]):
             out[slot] = arr
         return out
+
+    def all_hands(self, image: npt.NDArray[np.uint8]) -> list[npt.NDArray[np.float32]]:
+        """Every hand found, each `(21, 3)` normalised."""
+        if self._hands is None:
+            return []
+        result = self._process(self._hands, image)
+        return [_to_array(h, HAND_POINTS) for h in (result.multi_hand_landmarks or [])]
+
+
+def _face_mesh(config: PipelineConfig, static: bool) -> Any:
+    return mp.solutions.face_mesh.FaceMesh(
+        static_image_mode=static,
+        max_num_faces=1,
+        refine_landmarks=True,
+        min_detection_confidence=config.min_detection_confidence,
+        min_tracking_confidence=config.min_tracking_confidence,
+    )
+
+
+def _hand_model(config: PipelineConfig, static: bool, max_hands: int) -> Any:
+    return mp.solutions.hands.Hands(
+        static_image_mode=static,
+        max_num_hands=max_hands,
+        model_complexity=config.hands_model_complexity,
+        min_detection_confidence=0.5,
+        min_tracking_confidence=0.5,
+    )
+
+
+class FaceDetector:
+    """MediaPipe's full-range face detector (faces up to about 5 m away), for finding people.
+
+    Each image is independent (no tracking). `detect` returns `(N, 5)` rows of normalised
+    `x, y, w, h, score`.
+    """
+
+    def __init__(self, min_confidence: float = 0.5) -> None:
+        with _native_stderr_muted():
+            self._model = mp.solutions.face_detection.FaceDetection(
+                model_selection=1, min_detection_confidence=min_confidence
+            )
+
+    def __enter__(self) -> FaceDetector:
+        return self
+
+    def __exit__(
+        self, exc: type[BaseException] | None, val: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self._model.close()
+
+    def detect(self, image: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
+        with _native_stderr_muted():
+            result = self._model.process(image)
+        rows = [
+            (b.xmin, b.ymin, b.width, b.height, d.score[0])
+            for d in (result.detections or [])
+            for b in (d.location_data.relative_bounding_box,)
+        ]
+        return np.array(rows, dtype=np.float32).reshape(-1, 5)
 
 
 def extract(

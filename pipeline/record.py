@@ -1,20 +1,24 @@
-"""Recording: decode a video and run the landmark models over one participant's region.
+"""Recording: decode a video, find its participants and run the landmark models on each.
 
 The first half of the flow (decode -> locate -> landmarks), shared by `cuewatch record` and
-the analysis; everything after it replays a `LandmarkSeries`.
+the analysis; everything after it replays one `LandmarkSeries` per participant.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 from pipeline import decode
 from pipeline.config import PipelineConfig
+from pipeline.landmarks import empty_face, empty_hands, series_from_lists
+from pipeline.locate import face_region
+from pipeline.track import Slot, Tracker
 from pipeline.types import Frame, LandmarkSeries, VideoInfo
 
 ProgressFn = Callable[[str, float], None]
@@ -81,37 +85,194 @@ def crop(frames: Iterator[Frame], box: Box) -> Iterator[Frame]:
         yield replace(f, image=np.ascontiguousarray(f.image[y0:y1, x0:x1]))
 
 
-def box_for(spec: Box | int | None) -> Box:
-    if isinstance(spec, int) and spec != 0:
-        raise ValueError(f"participant index {spec} out of range: 1 participant found")
-    return spec if isinstance(spec, tuple) else FULL_FRAME
+@dataclass(frozen=True)
+class Tracked:
+    """One participant as recorded: where they are and their landmarks.
+
+    Attributes:
+        box_xywh: normalised region of the frame that shows the person (their tile when
+            they have one to themselves).
+        series: landmarks in full-frame coordinates.
+        prominence: mean face area (share of the frame) x coverage.
+        own_tile: the person is alone in a tile of the layout.
+    """
+
+    box_xywh: Box
+    series: LandmarkSeries
+    prominence: float
+    own_tile: bool
+
+
+@dataclass(frozen=True)
+class Recording:
+    """Everything measured from the pixels; the rest of the pipeline replays it."""
+
+    info: VideoInfo
+    people: list[Tracked]
+    tiles: list[Box] = field(default_factory=list)
+    # The part of the frame the landmarks are normalised to (all of it unless a region).
+    frame_box: Box = FULL_FRAME
+
+
+# Frames (at the analysed rate) read before deciding the layout: borders must stay flat.
+LAYOUT_FRAMES = 8
 
 
 def record(
-    video: str | Path, config: PipelineConfig, box: Box = FULL_FRAME, hooks: Hooks | None = None
-) -> tuple[VideoInfo, LandmarkSeries]:
-    """Decodes a recording and runs the landmark models over the participant's region.
+    video: str | Path,
+    config: PipelineConfig,
+    hooks: Hooks | None = None,
+    *,
+    region: Box | None = None,
+    hands: bool = True,
+) -> Recording:
+    """Decodes a recording, finds its participants and runs the landmark models on each.
+
+    Args:
+        video: path of the recording.
+        config: thresholds and rates.
+        hooks: progress, cancellation and warnings.
+        region: analyse only this normalised box of the frame (as if it were the video).
+        hands: also run the hand model.
+
+    Returns:
+        The participants, most prominent first (at least one, possibly never seen).
 
     Raises:
         DecodeError: the file is not a decodable video.
         Canceled: the hooks asked to stop.
     """
-    from pipeline import landmarks  # the only mediapipe import; kept out of module import
-
     hooks = hooks or Hooks()
     info = decode.probe(video)
-
-    def on_frame(frame: Frame) -> None:
-        hooks.check()
-        hooks.progress("landmarks", _fraction(frame.timestamp_ms, info.duration_ms))
-
     decoded = decode.iter_frames(video, config.fps, on_warning=hooks.warn)
+    tracker = Tracker(config, hands=hands)
     try:
-        frames: Iterator[Frame] = decoded if box == FULL_FRAME else crop(decoded, box)
-        series = landmarks.extract(frames, config, on_frame=on_frame)
+        frames: Iterator[Frame] = decoded if region is None else crop(decoded, region)
+        _run(tracker, frames, hooks, info.duration_ms)
+        people = _people(tracker, config, region)
     finally:
         decoded.close()  # stops the decode thread at once on cancel or error
-    return info, series
+        tracker.close()
+    tiles = [_in_region(_normalised(t, tracker.frame_wh), region) for t in tracker.tiles]
+    return Recording(info, people, tiles, region or FULL_FRAME)
+
+
+def _run(tracker: Tracker, frames: Iterator[Frame], hooks: Hooks, duration_ms: int) -> None:
+    head: list[Frame] = []
+    for frame in frames:
+        if len(head) < LAYOUT_FRAMES:
+            head.append(frame)
+            if len(head) < LAYOUT_FRAMES:
+                continue
+            _start(tracker, head, hooks, duration_ms)
+            continue
+        _step(tracker, frame, hooks, duration_ms)
+    if len(head) < LAYOUT_FRAMES:  # a clip shorter than the layout sample
+        _start(tracker, head, hooks, duration_ms)
+
+
+def _start(tracker: Tracker, head: list[Frame], hooks: Hooks, duration_ms: int) -> None:
+    if head:
+        grey = [cv2.cvtColor(f.image, cv2.COLOR_RGB2GRAY) for f in head]
+        tracker.set_layout(np.stack(grey).astype(np.float32))
+    for frame in head:
+        _step(tracker, frame, hooks, duration_ms)
+
+
+def _step(tracker: Tracker, frame: Frame, hooks: Hooks, duration_ms: int) -> None:
+    hooks.check()
+    tracker.process(frame)
+    hooks.progress("landmarks", _fraction(frame.timestamp_ms, duration_ms))
+
+
+def _normalised(box: tuple[int, int, int, int], frame_wh: tuple[int, int]) -> Box:
+    w, h = frame_wh
+    if not w or not h:
+        return FULL_FRAME
+    return (box[0] / w, box[1] / h, box[2] / w, box[3] / h)
+
+
+def _people(tracker: Tracker, config: PipelineConfig, region: Box | None) -> list[Tracked]:
+    people = []
+    for slot, series in zip(tracker.slots, tracker.series(), strict=True):
+        coverage = float(series.face_present.mean()) if len(series) else 0.0
+        if coverage < config.min_participant_coverage:
+            continue
+        area = slot.area_sum / max(int(series.face_present.sum()), 1)
+        owns = not slot.shares_tile or _dominates(slot, tracker)
+        box = slot.tile if owns else _person_box(slot.face, slot.tile)
+        normalised = _in_region(_normalised(box, tracker.frame_wh), region)
+        people.append(Tracked(normalised, series, area * coverage, owns))
+    if not people and tracker.slots:
+        # Nobody's face was ever seen: the whole-picture watch keeps its hands and frames.
+        series = tracker.series()[0]
+        people.append(Tracked(_in_region(FULL_FRAME, region), series, 0.0, True))
+    if not people:
+        people.append(_nobody(tracker, region))
+    return sorted(people, key=lambda p: -p.prominence)
+
+
+def _dominates(slot: Slot, tracker: Tracker) -> bool:
+    """The tile is this person's: everyone else in it is a small overlay (a self-view)."""
+    mates = [s for s in tracker.slots if s.tile == slot.tile and s is not slot]
+    mine = slot.area_sum / max(len(tracker.times), 1)
+    return all(mine >= OVERLAY_AREA_RATIO * m.area_sum / max(len(tracker.times), 1) for m in mates)
+
+
+# A face this many times larger than every other face in its tile owns the tile; the
+# others are overlays (a speaker view with a small self-view tile).
+OVERLAY_AREA_RATIO = 6.0
+
+
+def _person_box(
+    face: tuple[int, int, int, int], tile: tuple[int, int, int, int]
+) -> tuple[int, int, int, int]:
+    """Head and shoulders around a face, inside its tile."""
+
+    return face_region(face, tile, 3.0)
+
+
+def _in_region(box: Box, region: Box | None) -> Box:
+    """A box normalised to a crop, re-expressed normalised to the whole frame."""
+    if region is None:
+        return box
+    x, y, w, h = region
+    return (x + box[0] * w, y + box[1] * h, box[2] * w, box[3] * h)
+
+
+def _nobody(tracker: Tracker, region: Box | None) -> Tracked:
+    n = len(tracker.times)
+    wh = np.array(tracker.frame_wh, dtype=np.int64)
+    series = series_from_lists(tracker.times, [empty_face()] * n, [empty_hands()] * n, wh)
+    return Tracked(region or FULL_FRAME, series, 0.0, True)
+
+
+def choose(recording: Recording, spec: Box | int | None) -> int | None:
+    """Index of the participant a spec names: the most prominent, an index, or the one
+    whose face lies in a box (None when no participant's face is in that box).
+
+    Raises:
+        ValueError: an index out of range.
+    """
+    people = recording.people
+    if spec is None:
+        return 0
+    if isinstance(spec, int):
+        if spec >= len(people):
+            raise ValueError(f"participant index {spec} out of range: {len(people)} found")
+        return spec
+    inside = [i for i, p in enumerate(people) if _face_share_in(p.series, spec) >= 0.5]
+    return max(inside, key=lambda i: people[i].prominence) if inside else None
+
+
+def _face_share_in(series: LandmarkSeries, box: Box) -> float:
+    """Share of the frames with a face whose nose lies inside a normalised box."""
+    nose = series.face[series.face_present, 1, :2]
+    if nose.size == 0:
+        return 0.0
+    x, y, w, h = box
+    inside = (nose[:, 0] >= x) & (nose[:, 0] < x + w) & (nose[:, 1] >= y) & (nose[:, 1] < y + h)
+    return float(inside.mean())
 
 
 def _fraction(timestamp_ms: int, duration_ms: int) -> float:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -61,6 +62,8 @@ def analyze(args: argparse.Namespace) -> int:
     from pipeline.analyze import analyze_video
 
     progress = Progress(Path(args.video).name)
+    # The report's player finds the recording where it is; nothing is copied.
+    href = os.path.relpath(Path(args.video).resolve(), Path(args.out).resolve())
     try:
         result = analyze_video(
             args.video,
@@ -70,6 +73,7 @@ def analyze(args: argparse.Namespace) -> int:
             annotate=args.annotate,
             on_progress=progress,
             on_warning=_warn,
+            video_href=href,
         )
     except (DecodeError, ValueError) as exc:
         progress.done()
@@ -92,23 +96,26 @@ def _print_summary(result: dict[str, Any], out: Path) -> None:
 
 
 def record(args: argparse.Namespace) -> int:
-    """`cuewatch record VIDEO OUT.npz`: saves the landmark series (no pixels)."""
-    from pipeline.record import FULL_FRAME, Hooks, box_for, parse_participant
-    from pipeline.record import record as run_record
+    """`cuewatch record VIDEO OUT.npz`: saves the chosen participant's landmarks (no pixels)."""
+    from pipeline.analyze import locate_and_record
+    from pipeline.record import Hooks
 
     progress = Progress(Path(args.video).name)
     try:
-        box = box_for(parse_participant(args.participant))
-        _, series = run_record(args.video, _config(args), box, Hooks(progress, None, _warn))
+        rec, chosen = locate_and_record(
+            args.video, _config(args), args.participant, Hooks(progress, None, _warn)
+        )
     except (DecodeError, ValueError) as exc:
         progress.done()
         return _fail(str(exc))
     progress.done()
-    series.save(args.out)
-    seen = float(series.face_present.mean()) if len(series) else 0.0
+    person = rec.people[chosen]
+    person.series.save(args.out)
+    seen = float(person.series.face_present.mean()) if len(person.series) else 0.0
+    box = ",".join(f"{v:.3f}" for v in person.box_xywh)
     print(
-        f"wrote {args.out}: {len(series)} frames, face in {seen:.0%}"
-        + ("" if box == FULL_FRAME else f", box {box}")
+        f"wrote {args.out}: {len(person.series)} frames of participant {chosen} "
+        f"(of {len(rec.people)}, box {box}), face in {seen:.0%}"
     )
     return 0
 
@@ -137,8 +144,9 @@ def evaluate(args: argparse.Namespace) -> int:
 
 
 def _predict(label: Any, config: PipelineConfig, cache: Path | None) -> tuple[Any, Any]:
+    from pipeline.analyze import locate_and_record
     from pipeline.calibrate import classify
-    from pipeline.record import FULL_FRAME, record
+    from pipeline.record import Hooks
     from pipeline.signals import compute_signals
     from pipeline.types import LandmarkSeries
 
@@ -146,7 +154,10 @@ def _predict(label: Any, config: PipelineConfig, cache: Path | None) -> tuple[An
     if cached is not None and cached.exists():
         series = LandmarkSeries.load(cached)
     else:
-        _, series = record(label.video, config, label.participant_box or FULL_FRAME)
+        box = label.participant_box
+        spec = "auto" if box is None else ",".join(str(v) for v in box)
+        rec, chosen = locate_and_record(label.video, config, spec, Hooks())
+        series = rec.people[chosen].series
         if cached is not None:
             cached.parent.mkdir(parents=True, exist_ok=True)
             series.save(cached)

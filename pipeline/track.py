@@ -1,0 +1,317 @@
+"""Following every participant of a call: one face region and one face mesh per person.
+
+The layout (tiles) is read from the first frames; faces are surveyed with the full-range
+detector over each tile and its quarters (small self-view tiles included) every few
+seconds; each person keeps a stable id by position and gets a `LandmarkSeries` in
+full-frame coordinates. A person alone in a tile is meshed on the whole tile, exactly as a
+single-camera video would be; people sharing a tile get a square crop around their face.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from pipeline import locate
+from pipeline.config import PipelineConfig
+from pipeline.landmarks import (
+    FaceDetector,
+    LandmarkModel,
+    empty_face,
+    empty_hands,
+    series_from_lists,
+)
+from pipeline.locate import PixelBox
+from pipeline.types import MAX_HANDS, Frame, LandmarkSeries
+
+Detections = list[tuple[PixelBox, float]]
+
+# Tiles at least twice this size (short side) are also searched quarter by quarter, where a
+# small face fills enough of the detector's 192 px input to be found.
+SURVEY_WINDOW_MIN_PX = 192
+F32 = npt.NDArray[np.float32]
+
+
+@dataclass
+class Slot:
+    """One participant being followed."""
+
+    index: int
+    tile: PixelBox
+    face: PixelBox
+    region: PixelBox
+    model: LandmarkModel
+    faces: list[F32] = field(default_factory=list)
+    hands: list[F32] = field(default_factory=list)
+    area_sum: float = 0.0
+    shares_tile: bool = False
+    seen: bool = True  # a fresh detection counts as seen
+    lost_since_ms: int | None = None
+
+
+def _nms(found: Detections, min_iou: float = 0.3) -> Detections:
+    """Keeps the most confident of overlapping detections (a face seen in several windows)."""
+    kept: Detections = []
+    for box, score in sorted(found, key=lambda d: -d[1]):
+        if all(locate.iou(box, k[0]) < min_iou for k in kept):
+            kept.append((box, score))
+    return kept
+
+
+def survey(
+    detector: FaceDetector, image: npt.NDArray[np.uint8], tiles: list[PixelBox], min_side_px: int
+) -> Detections:
+    """Faces in the frame, in pixels, searched tile by tile and at a closer scale."""
+    found: Detections = []
+    for tile in tiles:
+        for x, y, w, h in locate.survey_windows(tile, min_side_px):
+            rows = detector.detect(np.ascontiguousarray(image[y : y + h, x : x + w]))
+            for r in rows:
+                box = (int(x + r[0] * w), int(y + r[1] * h), int(r[2] * w), int(r[3] * h))
+                found.append((box, float(r[4])))
+    return _nms(found)
+
+
+def _to_frame(points: F32, region: PixelBox, frame_wh: tuple[int, int]) -> F32:
+    """Landmarks normalised to a crop, re-expressed normalised to the whole frame."""
+    x, y, w, h = region
+    fw, fh = frame_wh
+    out = points.copy()
+    out[..., 0] = (x + points[..., 0] * w) / fw
+    out[..., 1] = (y + points[..., 1] * h) / fh
+    out[..., 2] = points[..., 2] * w / fw
+    return out
+
+
+def _crop(
+    image: npt.NDArray[np.uint8], region: PixelBox, min_side_px: int
+) -> npt.NDArray[np.uint8]:
+    x, y, w, h = region
+    crop = np.ascontiguousarray(image[y : y + h, x : x + w])
+    if min(w, h) >= min_side_px:
+        return crop
+    # Small tiles are upscaled so the mesh model sees the face at its working size.
+    scale = min_side_px / min(w, h)
+    size = (round(w * scale), round(h * scale))
+    return np.ascontiguousarray(cv2.resize(crop, size, interpolation=cv2.INTER_CUBIC))
+
+
+def _face_box(points: F32, frame_wh: tuple[int, int]) -> PixelBox:
+    xs, ys = points[:, 0] * frame_wh[0], points[:, 1] * frame_wh[1]
+    x0, y0 = float(np.min(xs)), float(np.min(ys))
+    return (int(x0), int(y0), int(np.max(xs) - x0), int(np.max(ys) - y0))
+
+
+class Tracker:
+    """Feeds frames to one face mesh per participant and collects their landmark series."""
+
+    def __init__(self, config: PipelineConfig, *, hands: bool = True) -> None:
+        self.config = config
+        self.with_hands = hands
+        self.slots: list[Slot] = []
+        self.tiles: list[PixelBox] = []
+        self.times: list[int] = []
+        self.frame_wh = (0, 0)
+        self._detector = FaceDetector(config.survey_min_confidence)
+        self._hand_model: LandmarkModel | None = None
+        self._last_survey_ms: int | None = None
+        self._pending: Detections = []
+
+    def close(self) -> None:
+        for slot in self.slots:
+            slot.model.close()
+        if self._hand_model is not None:
+            self._hand_model.close()
+        self._detector.__exit__(None, None, None)
+
+    def set_layout(self, grey_frames: npt.NDArray[np.float32]) -> None:
+        """Reads the tiles from a few grey frames `(K, H, W)` (before the first `process`)."""
+        self.tiles = locate.find_tiles(grey_frames)
+
+    def process(self, frame: Frame) -> None:
+        """Landmarks of every participant in one frame (NaN for those not found)."""
+        h, w = frame.image.shape[:2]
+        self.frame_wh = (w, h)
+        if not self.tiles:
+            self.tiles = [(0, 0, w, h)]
+        if self._survey_due(frame.timestamp_ms):
+            self._survey(frame)
+            self._last_survey_ms = frame.timestamp_ms
+        self.times.append(frame.timestamp_ms)
+        for slot in self.slots:
+            self._mesh(slot, frame.image, frame.timestamp_ms)
+        self._dedupe(frame.timestamp_ms)
+        self._hands(frame.image)
+
+    def _survey_due(self, now_ms: int) -> bool:
+        """Often at the start (people settle, tiles fill), then every few seconds, and soon
+        after anyone is lost."""
+        last = self._last_survey_ms
+        if last is None:
+            return True
+        since = now_ms - last
+        early = now_ms < self.config.survey_early_ms
+        lost = any(
+            s.lost_since_ms is not None and now_ms - s.lost_since_ms >= 1000 for s in self.slots
+        )
+        quick = self.config.survey_early_interval_ms
+        return since >= (quick if early or lost else self.config.survey_interval_ms)
+
+    def _mesh(self, slot: Slot, image: npt.NDArray[np.uint8], now_ms: int) -> None:
+        crop = _crop(image, slot.region, self.config.min_crop_side_px)
+        points = slot.model.face(crop)
+        slot.seen = not np.isnan(points[0, 0])
+        slot.lost_since_ms = None if slot.seen else (slot.lost_since_ms or now_ms)
+        if slot.seen:
+            points = _to_frame(points, slot.region, self.frame_wh)
+            slot.face = _face_box(points, self.frame_wh)
+            slot.area_sum += slot.face[2] * slot.face[3] / (self.frame_wh[0] * self.frame_wh[1])
+            if slot.shares_tile and _off_centre(slot):
+                self._recentre(slot, slot.face)
+        slot.faces.append(points)
+
+    def _dedupe(self, now_ms: int) -> None:
+        """Two crops that found the same face: the one that has followed it longer keeps it,
+        the other has lost its person in this frame (a neighbour walked into its crop)."""
+        seen = [s for s in self.slots if s.seen]
+        for a in seen:
+            for b in seen:
+                if a.index < b.index and b.seen and locate.iou(a.face, b.face) > 0.4:
+                    loser = b if a.area_sum >= b.area_sum else a
+                    loser.faces[-1] = empty_face()
+                    loser.seen, loser.lost_since_ms = False, now_ms
+                    loser.area_sum -= loser.face[2] * loser.face[3] / self._frame_area()
+
+    def _frame_area(self) -> float:
+        return float(self.frame_wh[0] * self.frame_wh[1])
+
+    def _survey(self, frame: Frame) -> None:
+        found = survey(self._detector, frame.image, self.tiles, SURVEY_WINDOW_MIN_PX)
+        pending = []
+        for box, score in found:
+            slot = self._match(box)
+            if slot is None and self._may_add(box, score):
+                self._add(box)
+            elif slot is None:
+                pending.append((box, score))
+            elif (
+                slot is not None
+                and slot.shares_tile
+                and not locate.contains(
+                    locate.face_region(slot.region, slot.tile, 0.5), _centre(box)
+                )
+            ):
+                self._recentre(slot, box)
+        self._pending = pending
+        if not self.slots:
+            # No face found yet: watch every tile whole; the mesh's own detector looks on
+            # every frame, and a tile where it never finds one is dropped at the end.
+            for tile in self.tiles:
+                self._add(tile)
+        self._assign_regions()
+
+    def _may_add(self, box: PixelBox, score: float) -> bool:
+        """A confident face, or a less confident one seen in the same place last time."""
+        if len(self.slots) >= self.config.max_participants:
+            return False
+        again = any(locate.iou(box, p[0]) >= 0.3 for p in self._pending)
+        # Nobody known yet: the first face there is, is someone (a split is not possible).
+        return not self.slots or score >= self.config.new_participant_min_score or again
+
+    def _match(self, box: PixelBox) -> Slot | None:
+        centre = _centre(box)
+        near = [s for s in self.slots if _same_face(s.face, box)]
+        if near:
+            return min(near, key=lambda s: _distance(_centre(s.face), centre))
+        inside = [s for s in self.slots if s.shares_tile and locate.contains(s.region, centre)]
+        if inside:
+            return min(inside, key=lambda s: _distance(_centre(s.face), centre))
+        # A face elsewhere in the tile of a person the mesh has lost is that person moved
+        # (or the tile's speaker switched); beside a person still seen, it is someone new.
+        lost = [
+            s
+            for s in self.slots
+            if not s.shares_tile and not s.seen and locate.contains(s.tile, centre)
+        ]
+        return lost[0] if lost else None
+
+    def _add(self, box: PixelBox) -> None:
+        tile = next((t for t in self.tiles if locate.contains(t, _centre(box))), self.tiles[0])
+        model = LandmarkModel(self.config, hands=False)
+        slot = Slot(len(self.slots), tile, box, tile, model)
+        slot.faces.extend(empty_face() for _ in self.times)
+        slot.hands.extend(empty_hands() for _ in self.times)
+        self.slots.append(slot)
+
+    def _recentre(self, slot: Slot, box: PixelBox) -> None:
+        slot.face = box
+        # The mesh keeps its model: a moved crop shifts its tracked region for a frame, after
+        # which it detects again; a new model per move would cost memory (graphs are ~30 MB).
+        slot.region = locate.face_region(box, slot.tile, self.config.face_crop_scale)
+
+    def _assign_regions(self) -> None:
+        for slot in self.slots:
+            mates = [s for s in self.slots if s.tile == slot.tile]
+            shares = len(mates) > 1
+            if shares and not slot.shares_tile:
+                self._recentre(slot, slot.face)
+            slot.shares_tile = shares
+
+    def _hands(self, image: npt.NDArray[np.uint8]) -> None:
+        if not self.with_hands:
+            for slot in self.slots:
+                slot.hands.append(empty_hands())
+            return
+        if self._hand_model is None:
+            # Two hands per person in view, within reason: each found hand costs a model run.
+            most = min(2 * max(len(self.slots), 1), 6)
+            self._hand_model = LandmarkModel(self.config, face=False, max_hands=most)
+        found = self._hand_model.all_hands(image)
+        per_slot: dict[int, list[F32]] = {s.index: [] for s in self.slots}
+        for hand in found:
+            owner = self._owner(hand)
+            if owner is not None:
+                per_slot[owner.index].append(hand)
+        for slot in self.slots:
+            slot.hands.append(_pack_hands(per_slot[slot.index]))
+
+    def _owner(self, hand: F32) -> Slot | None:
+        w, h = self.frame_wh
+        centre = (float(np.mean(hand[:, 0])) * w, float(np.mean(hand[:, 1])) * h)
+        same_tile = [s for s in self.slots if locate.contains(s.tile, centre)] or self.slots
+        return min(same_tile, key=lambda s: _distance(_centre(s.face), centre), default=None)
+
+    def series(self) -> list[LandmarkSeries]:
+        """One series per participant, in slot order, in full-frame coordinates."""
+        wh = np.array(self.frame_wh, dtype=np.int64)
+        return [series_from_lists(self.times, s.faces, s.hands, wh) for s in self.slots]
+
+
+def _same_face(a: PixelBox, b: PixelBox) -> bool:
+    """Overlapping, or centres closer than most of a face width (a face moved a little)."""
+    size = max(a[2], a[3], b[2], b[3])
+    return locate.iou(a, b) >= 0.2 or _distance(_centre(a), _centre(b)) < 0.6 * size
+
+
+def _off_centre(slot: Slot) -> bool:
+    """The face has drifted out of the middle half of its crop."""
+    middle = locate.face_region(slot.region, slot.region, 0.5)
+    return not locate.contains(middle, _centre(slot.face))
+
+
+def _pack_hands(hands: list[F32]) -> F32:
+    out = empty_hands()
+    for slot, arr in enumerate(sorted(hands, key=lambda a: float(a[:, 0].mean()))[:MAX_HANDS]):
+        out[slot] = arr
+    return out
+
+
+def _centre(box: PixelBox | tuple[float, ...]) -> tuple[float, float]:
+    return (box[0] + box[2] / 2, box[1] + box[3] / 2)
+
+
+def _distance(a: tuple[float, float], b: tuple[float, float]) -> float:
+    return float(np.hypot(a[0] - b[0], a[1] - b[1]))
