@@ -45,8 +45,13 @@ def build_state(settings: Settings) -> AppState:
     create_schema(engine)
     store = Store(engine)
     queue = HueyQueue(settings)
-    return AppState(settings=settings, store=store, storage=storage, queue=queue,
-                    metrics=Metrics(store.counts, queue.pending))
+    return AppState(
+        settings=settings,
+        store=store,
+        storage=storage,
+        queue=queue,
+        metrics=Metrics(store.counts, queue.pending),
+    )
 
 
 @asynccontextmanager
@@ -63,9 +68,16 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 def create_app() -> FastAPI:
     """A new app; its state is built when it starts (lifespan), not here."""
     app = FastAPI(
-        title="cuewatch", version="1", description=DESCRIPTION, lifespan=lifespan,
-        openapi_tags=[{"name": "analyses"}, {"name": "results"}, {"name": "account"},
-                      {"name": "health"}],
+        title="cuewatch",
+        version="1",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        openapi_tags=[
+            {"name": "analyses"},
+            {"name": "results"},
+            {"name": "account"},
+            {"name": "health"},
+        ],
     )
     problems.install(app)
     for module in (analyses, results, account, health):

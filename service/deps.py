@@ -78,8 +78,12 @@ def current_client(
             client = name
     if client is None:
         reason = "missing" if credentials is None else "not recognised"
-        raise Problem(401, "unauthorized", f"the API key is {reason}; send "
-                      "'Authorization: Bearer <key>'", headers={"WWW-Authenticate": "Bearer"})
+        raise Problem(
+            401,
+            "unauthorized",
+            f"the API key is {reason}; send 'Authorization: Bearer <key>'",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
     return client
 
 

@@ -150,10 +150,14 @@ def _analyse(ctx: JobContext, row: Analysis, token: str, heartbeat: Heartbeat) -
     config = PipelineConfig(fps=float(options["fps"])) if options.get("fps") else None
     try:
         analyze_video(
-            video, ctx.storage.run_dir(row.id, token), config,
+            video,
+            ctx.storage.run_dir(row.id, token),
+            config,
             participant=str(options.get("participant", "auto")),
-            annotate=bool(options.get("annotate")), on_progress=heartbeat.report,
-            should_cancel=heartbeat.lost.is_set, on_warning=warnings.append,
+            annotate=bool(options.get("annotate")),
+            on_progress=heartbeat.report,
+            should_cancel=heartbeat.lost.is_set,
+            on_warning=warnings.append,
         )
     except DecodeError as exc:
         detail = public_message(str(exc), video, row.filename)
@@ -197,4 +201,3 @@ def after_final(ctx: JobContext, client: str, analysis_id: str) -> None:
     if row.options.get("webhook_url") and row.status != Status.CANCELED:
         links = analysis_links(row.id, ctx.settings.public_url, bool(row.options.get("annotate")))
         ctx.notify(event_for(row, links))
-

@@ -59,8 +59,11 @@ class Leases:
         with self.store.session() as s:
             done = s.execute(
                 _match(analysis_id, Status.QUEUED).values(
-                    status=Status.RUNNING.value, stage="starting", progress=0.0,
-                    lease_token=token, lease_expires_at=now + self.lease,
+                    status=Status.RUNNING.value,
+                    stage="starting",
+                    progress=0.0,
+                    lease_token=token,
+                    lease_expires_at=now + self.lease,
                     attempts=Analysis.attempts + 1,
                     started_at=now,
                 )
@@ -95,10 +98,14 @@ class Leases:
             run_outcome: what to record for the run, when not the job's status.
         """
         values: dict[str, object] = {
-            "status": outcome.status.value, "stage": outcome.status.value,
-            "error_reason": outcome.error_reason, "error_detail": outcome.error_detail,
-            "warnings": list(outcome.warnings), "finished_at": now,
-            "lease_token": None, "lease_expires_at": None,
+            "status": outcome.status.value,
+            "stage": outcome.status.value,
+            "error_reason": outcome.error_reason,
+            "error_detail": outcome.error_detail,
+            "warnings": list(outcome.warnings),
+            "finished_at": now,
+            "lease_token": None,
+            "lease_expires_at": None,
             "expires_at": now + self.retention,
         }
         if outcome.status is Status.SUCCEEDED:
@@ -114,8 +121,12 @@ class Leases:
         with self.store.session() as s:
             done = s.execute(
                 _match(analysis_id, Status.RUNNING, token).values(
-                    status=Status.QUEUED.value, stage="queued", progress=0.0,
-                    lease_token=None, lease_expires_at=None, enqueued_at=now,
+                    status=Status.QUEUED.value,
+                    stage="queued",
+                    progress=0.0,
+                    lease_token=None,
+                    lease_expires_at=None,
+                    enqueued_at=now,
                 )
             )
             released = changed(done)
@@ -126,7 +137,8 @@ class Leases:
     def end_run(self, token: str, now: datetime, outcome: str) -> None:
         with self.store.session() as s:
             s.execute(
-                update(Run).where(Run.token == token, Run.ended_at.is_(None))
+                update(Run)
+                .where(Run.token == token, Run.ended_at.is_(None))
                 .values(ended_at=now, outcome=outcome)
             )
 
@@ -185,8 +197,12 @@ class Leases:
         with self.store.session() as s:
             done = s.execute(
                 _match(analysis_id, Status.RUNNING, token).values(
-                    status=Status.QUEUED.value, stage="queued", progress=0.0,
-                    lease_token=None, lease_expires_at=None, enqueued_at=now,
+                    status=Status.QUEUED.value,
+                    stage="queued",
+                    progress=0.0,
+                    lease_token=None,
+                    lease_expires_at=None,
+                    enqueued_at=now,
                 )
             )
             return changed(done)

@@ -30,8 +30,9 @@ class _JobCollector(Collector):
         for status in ("queued", "running", "succeeded", "failed", "canceled"):
             family.add_metric([status], counts.get(status, 0))
         yield family
-        yield GaugeMetricFamily("cuewatch_queue_pending", "Messages waiting in the job queue",
-                                value=pending)
+        yield GaugeMetricFamily(
+            "cuewatch_queue_pending", "Messages waiting in the job queue", value=pending
+        )
 
 
 class Metrics:
@@ -44,14 +45,24 @@ class Metrics:
 
     def __init__(self, counts: Callable[[], dict[str, int]], pending: Callable[[], int]):
         self.registry = CollectorRegistry()
-        self.requests = Counter("cuewatch_http_requests", "HTTP requests answered",
-                                ["method", "route", "status"], registry=self.registry)
-        self.latency = Histogram("cuewatch_http_request_duration_seconds",
-                                 "Time to answer", ["method", "route"], registry=self.registry)
-        self.uploads = Counter("cuewatch_uploads", "Analyses created (replays excluded)",
-                               registry=self.registry)
-        self.upload_bytes = Counter("cuewatch_upload_bytes", "Video bytes accepted",
-                                    registry=self.registry)
+        self.requests = Counter(
+            "cuewatch_http_requests",
+            "HTTP requests answered",
+            ["method", "route", "status"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "cuewatch_http_request_duration_seconds",
+            "Time to answer",
+            ["method", "route"],
+            registry=self.registry,
+        )
+        self.uploads = Counter(
+            "cuewatch_uploads", "Analyses created (replays excluded)", registry=self.registry
+        )
+        self.upload_bytes = Counter(
+            "cuewatch_upload_bytes", "Video bytes accepted", registry=self.registry
+        )
         self.registry.register(_JobCollector(counts, pending))
 
     def uploaded(self, size_bytes: int, replayed: bool) -> None:

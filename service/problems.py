@@ -111,8 +111,9 @@ async def _on_validation(request: Request, exc: Exception) -> JSONResponse:
         for e in exc.errors()
     ]
     detail = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors)
-    return problem_response(request, 422, detail or "invalid request", "invalid-request",
-                            errors=errors)
+    return problem_response(
+        request, 422, detail or "invalid request", "invalid-request", errors=errors
+    )
 
 
 async def _on_crash(request: Request, exc: Exception) -> JSONResponse:

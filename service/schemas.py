@@ -23,8 +23,13 @@ _EXAMPLE: dict[str, Any] = {
     "filename": "mock-interview.webm",
     "size_bytes": 48213377,
     "media": {"duration_ms": 1834000, "width": 1280, "height": 720, "codec": "vp8", "fps": 30.0},
-    "options": {"fps": 5.0, "participant": "auto", "annotate": False, "keep_video": False,
-                "webhook_url": "https://example.com/hooks/cuewatch"},
+    "options": {
+        "fps": 5.0,
+        "participant": "auto",
+        "annotate": False,
+        "keep_video": False,
+        "webhook_url": "https://example.com/hooks/cuewatch",
+    },
     "attempts": 1,
     "video_retained": True,
     "warnings": [],
@@ -66,15 +71,28 @@ class AnalysisOut(BaseModel):
     @classmethod
     def of(cls, row: Analysis) -> AnalysisOut:
         """The API view of an analysis row."""
-        error = ErrorInfo(reason=row.error_reason, detail=row.error_detail or "") if (
-            row.error_reason) else None
+        error = (
+            ErrorInfo(reason=row.error_reason, detail=row.error_detail or "")
+            if (row.error_reason)
+            else None
+        )
         return cls(
-            id=row.id, status=Status(row.status), stage=row.stage, progress=row.progress,
-            created_at=row.created_at, started_at=row.started_at,
-            finished_at=row.finished_at, expires_at=row.expires_at, filename=row.filename,
-            size_bytes=row.size_bytes, media=row.media, options=row.options,
-            attempts=row.attempts, video_retained=row.video_name is not None,
-            warnings=row.warnings, error=error,
+            id=row.id,
+            status=Status(row.status),
+            stage=row.stage,
+            progress=row.progress,
+            created_at=row.created_at,
+            started_at=row.started_at,
+            finished_at=row.finished_at,
+            expires_at=row.expires_at,
+            filename=row.filename,
+            size_bytes=row.size_bytes,
+            media=row.media,
+            options=row.options,
+            attempts=row.attempts,
+            video_retained=row.video_name is not None,
+            warnings=row.warnings,
+            error=error,
             links=analysis_links(row.id, annotated=bool(row.options.get("annotate"))),
         )
 
@@ -92,11 +110,24 @@ class AnalysisPage(BaseModel):
 class WindowsOut(BaseModel):
     """The result's time windows, each with its disengagement score and coverage."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "analysis_id": _ID,
-        "windows": [{"start_ms": 0, "end_ms": 30000, "coverage": 0.97,
-                     "disengagement_score": 12.5, "components": {"away": 0.08}}],
-    }]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "analysis_id": _ID,
+                    "windows": [
+                        {
+                            "start_ms": 0,
+                            "end_ms": 30000,
+                            "coverage": 0.97,
+                            "disengagement_score": 12.5,
+                            "components": {"away": 0.08},
+                        }
+                    ],
+                }
+            ]
+        }
+    )
 
     analysis_id: str
     windows: list[dict[str, Any]]
@@ -105,11 +136,24 @@ class WindowsOut(BaseModel):
 class EventsOut(BaseModel):
     """The result's events (eye contact lost, note taking, face absent, ...)."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "analysis_id": _ID,
-        "events": [{"type": "looking_away", "start_ms": 41200, "end_ms": 44800,
-                    "confidence": 0.81, "detail": {}}],
-    }]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "analysis_id": _ID,
+                    "events": [
+                        {
+                            "type": "looking_away",
+                            "start_ms": 41200,
+                            "end_ms": 44800,
+                            "confidence": 0.81,
+                            "detail": {},
+                        }
+                    ],
+                }
+            ]
+        }
+    )
 
     analysis_id: str
     events: list[dict[str, Any]]
@@ -118,13 +162,19 @@ class EventsOut(BaseModel):
 class ProblemOut(BaseModel):
     """An RFC 9457 problem: what every error answer looks like."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "type": "urn:cuewatch:problem:not-found",
-        "title": "Not Found",
-        "status": 404,
-        "detail": f"no analysis {_ID!r}",
-        "instance": f"/v1/analyses/{_ID}",
-    }]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "type": "urn:cuewatch:problem:not-found",
+                    "title": "Not Found",
+                    "status": 404,
+                    "detail": f"no analysis {_ID!r}",
+                    "instance": f"/v1/analyses/{_ID}",
+                }
+            ]
+        }
+    )
 
     type: str
     title: str

@@ -76,8 +76,10 @@ class WorkerPool:
 def check_exposure(settings: Settings, host: str) -> str | None:
     """Why the server must not start with these settings on this host, if it must not."""
     if settings.open_mode and host not in LOOPBACK_HOSTS:
-        return (f"no API keys are configured (CUEWATCH_API_KEYS), so the API is open and may "
-                f"only listen on localhost, not {host!r}")
+        return (
+            f"no API keys are configured (CUEWATCH_API_KEYS), so the API is open and may "
+            f"only listen on localhost, not {host!r}"
+        )
     return None
 
 
@@ -113,13 +115,18 @@ def _exit_cleanly(signum: int, frame: object) -> None:
 
 def _announce(settings: Settings, args: argparse.Namespace) -> None:
     if settings.open_mode:
-        log.warning("OPEN MODE: no CUEWATCH_API_KEYS set; anyone on this machine can use the "
-                    "API at http://%s:%d (localhost only)", args.host, args.port)
+        log.warning(
+            "OPEN MODE: no CUEWATCH_API_KEYS set; anyone on this machine can use the "
+            "API at http://%s:%d (localhost only)",
+            args.host,
+            args.port,
+        )
     else:
         log.info("%d API client(s) configured", len(settings.api_keys))
     queue = "Redis" if settings.uses_redis else "SQLite"
-    log.info("data dir %s, %s queue, %d embedded worker(s)", settings.data_dir, queue,
-             settings.workers)
+    log.info(
+        "data dir %s, %s queue, %d embedded worker(s)", settings.data_dir, queue, settings.workers
+    )
 
 
 def _run_uvicorn(settings: Settings, host: str, port: int) -> int:
@@ -127,8 +134,14 @@ def _run_uvicorn(settings: Settings, host: str, port: int) -> int:
 
     from service.app import create_app
 
-    config = uvicorn.Config(create_app(), host=host, port=port, server_header=False,
-                            log_level=settings.log_level.lower(), proxy_headers=False)
+    config = uvicorn.Config(
+        create_app(),
+        host=host,
+        port=port,
+        server_header=False,
+        log_level=settings.log_level.lower(),
+        proxy_headers=False,
+    )
     server = uvicorn.Server(config)
     server.run()
     return 0 if server.started else 1

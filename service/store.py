@@ -47,9 +47,7 @@ class Store:
     def get(self, client: str, analysis_id: str) -> Analysis | None:
         """The client's analysis, or None if missing, expired or another client's."""
         with self.session() as s:
-            return s.scalars(
-                _visible(client).where(Analysis.id == analysis_id)
-            ).one_or_none()
+            return s.scalars(_visible(client).where(Analysis.id == analysis_id)).one_or_none()
 
     def client_of(self, analysis_id: str) -> str | None:
         """The owner of an analysis (for workers, which act on ids alone)."""
@@ -59,9 +57,7 @@ class Store:
 
     def by_idempotency_key(self, client: str, key: str) -> Analysis | None:
         with self.session() as s:
-            return s.scalars(
-                _visible(client).where(Analysis.idempotency_key == key)
-            ).one_or_none()
+            return s.scalars(_visible(client).where(Analysis.idempotency_key == key)).one_or_none()
 
     def page(
         self, client: str, *, before_seq: int | None, limit: int, status: Status | None
@@ -93,8 +89,13 @@ class Store:
                 update(Analysis)
                 .where(Analysis.id == analysis_id)
                 .where(Analysis.status.in_([Status.QUEUED.value, Status.RUNNING.value]))
-                .values(status=Status.CANCELED.value, stage="canceled", finished_at=now,
-                        lease_token=None, lease_expires_at=None)
+                .values(
+                    status=Status.CANCELED.value,
+                    stage="canceled",
+                    finished_at=now,
+                    lease_token=None,
+                    lease_expires_at=None,
+                )
             )
             return changed(done)
 

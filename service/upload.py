@@ -68,9 +68,12 @@ class _FormSink:
 
     def callbacks(self) -> MultipartCallbacks:
         return {
-            "on_part_begin": self._begin, "on_header_field": self._header_field,
-            "on_header_value": self._header_value, "on_header_end": self._header_end,
-            "on_headers_finished": self._headers_done, "on_part_data": self._data,
+            "on_part_begin": self._begin,
+            "on_header_field": self._header_field,
+            "on_header_value": self._header_value,
+            "on_header_end": self._header_end,
+            "on_headers_finished": self._headers_done,
+            "on_part_data": self._data,
             "on_part_end": self._end,
         }
 
@@ -105,8 +108,11 @@ class _FormSink:
         if self.part.name != FILE_FIELD:
             self.part.data.extend(chunk)
             if len(self.part.data) > MAX_FIELD_BYTES:
-                raise Problem(422, "invalid-upload", f"form field {self.part.name[:40]!r} is "
-                              f"longer than {MAX_FIELD_BYTES} bytes")
+                raise Problem(
+                    422,
+                    "invalid-upload",
+                    f"form field {self.part.name[:40]!r} is longer than {MAX_FIELD_BYTES} bytes",
+                )
             return
         self.size += len(chunk)
         if self.size > self.max_bytes:
@@ -125,8 +131,9 @@ class _FormSink:
 
 
 def _too_large(max_bytes: int) -> Problem:
-    return Problem(413, "upload-too-large",
-                   f"the upload is larger than the limit of {max_bytes} bytes")
+    return Problem(
+        413, "upload-too-large", f"the upload is larger than the limit of {max_bytes} bytes"
+    )
 
 
 def boundary_of(content_type: str) -> bytes:
@@ -138,8 +145,11 @@ def boundary_of(content_type: str) -> bytes:
     kind, params = parse_options_header(content_type)
     if kind != b"multipart/form-data":
         shown = kind.decode("latin-1") or "none"
-        raise Problem(415, "unsupported-media-type",
-                      f"expected multipart/form-data with the file in field 'video', got {shown}")
+        raise Problem(
+            415,
+            "unsupported-media-type",
+            f"expected multipart/form-data with the file in field 'video', got {shown}",
+        )
     boundary = params.get(b"boundary")
     if not boundary:
         raise Problem(400, "invalid-upload", "multipart/form-data without a boundary")
@@ -185,7 +195,9 @@ def check_length(content_length: str | None, max_bytes: int) -> None:
     Raises:
         Problem: 413.
     """
-    if content_length and content_length.isdigit() and (
-        int(content_length) > max_bytes + FORM_OVERHEAD_BYTES
+    if (
+        content_length
+        and content_length.isdigit()
+        and (int(content_length) > max_bytes + FORM_OVERHEAD_BYTES)
     ):
         raise _too_large(max_bytes)

@@ -83,8 +83,12 @@ def event_for(row: Analysis, links: dict[str, str]) -> dict[str, Any]:
     body = {
         "type": kind,
         "timestamp": (row.finished_at or row.created_at).isoformat().replace("+00:00", "Z"),
-        "data": {"id": row.id, "status": row.status, "error_reason": row.error_reason,
-                 "links": links},
+        "data": {
+            "id": row.id,
+            "status": row.status,
+            "error_reason": row.error_reason,
+            "links": links,
+        },
     }
     return {
         "url": row.options["webhook_url"],
@@ -131,7 +135,9 @@ def deliver(
         "webhook-id": delivery["id"],
         "webhook-timestamp": str(timestamp),
         "webhook-signature": sign(
-            client_secret(settings, delivery["client"]), delivery["id"], timestamp,
+            client_secret(settings, delivery["client"]),
+            delivery["id"],
+            timestamp,
             delivery["body"],
         ),
     }

@@ -43,8 +43,9 @@ class WorkerRuntime:
         self.ctx = JobContext(
             settings=settings,
             store=self.store,
-            leases=Leases(self.store, settings.lease_s, settings.max_attempts,
-                          settings.retention_days),
+            leases=Leases(
+                self.store, settings.lease_s, settings.max_attempts, settings.retention_days
+            ),
             storage=storage,
             worker=f"{socket.gethostname()}:{os.getpid()}",
             notify=self.queue.enqueue_webhook,
@@ -79,7 +80,11 @@ def worker_main(args: argparse.Namespace) -> int:
     runtime = WorkerRuntime(settings)
     upkeep = Maintenance(runtime.ctx, runtime.queue.enqueue_analysis, settings.heartbeat_s)
     consumer = runtime.queue.huey.create_consumer(
-        workers=1, worker_type="thread", periodic=False, initial_delay=0.1, max_delay=1.0,
+        workers=1,
+        worker_type="thread",
+        periodic=False,
+        initial_delay=0.1,
+        max_delay=1.0,
     )
     upkeep.start()
     log.info("worker %s ready (queue %s)", runtime.ctx.worker, settings.queue_name)
@@ -89,4 +94,3 @@ def worker_main(args: argparse.Namespace) -> int:
         upkeep.stop()
         runtime.release_active()
     return 0
-

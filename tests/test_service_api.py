@@ -57,10 +57,15 @@ def video() -> bytes:
     return clip("studio_d0_glance.mp4").read_bytes()
 
 
-def upload(client: TestClient, content: bytes, headers: dict[str, str] | None = None,
-           **fields: str) -> httpx.Response:
-    return client.post("/v1/analyses", headers=headers if headers is not None else ALICE,
-                       files={"video": ("call.mp4", content, "video/mp4")}, data=fields)
+def upload(
+    client: TestClient, content: bytes, headers: dict[str, str] | None = None, **fields: str
+) -> httpx.Response:
+    return client.post(
+        "/v1/analyses",
+        headers=headers if headers is not None else ALICE,
+        files={"video": ("call.mp4", content, "video/mp4")},
+        data=fields,
+    )
 
 
 def assert_problem(response: httpx.Response, status: int) -> dict[str, Any]:
@@ -71,11 +76,14 @@ def assert_problem(response: httpx.Response, status: int) -> dict[str, Any]:
     return body
 
 
-@pytest.mark.parametrize("headers", [
-    {},                                         # no Authorization header
-    {"Authorization": "Bearer nope"},           # a key nobody has
-    {"Authorization": "Basic a2V5LWFsaWNlOg=="},  # the right key, wrong scheme
-])
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},  # no Authorization header
+        {"Authorization": "Bearer nope"},  # a key nobody has
+        {"Authorization": "Basic a2V5LWFsaWNlOg=="},  # the right key, wrong scheme
+    ],
+)
 def test_requests_without_a_valid_key_are_401(client: TestClient, headers: dict[str, str]) -> None:
     response = client.get("/v1/analyses", headers=headers)
     assert_problem(response, 401)
@@ -122,11 +130,14 @@ def test_delete_removes_every_file_and_the_row(
     assert files_under(settings.data_dir) == []
 
 
-@pytest.mark.parametrize(("content", "slug"), [
-    (b"", "unsupported-video"),                      # an empty file
-    (b"not a video at all\n" * 50, "unsupported-video"),  # text
-    (b"\x89PNG\r\n\x1a\n" + b"\0" * 64, "unsupported-video"),  # a truncated image header
-])
+@pytest.mark.parametrize(
+    ("content", "slug"),
+    [
+        (b"", "unsupported-video"),  # an empty file
+        (b"not a video at all\n" * 50, "unsupported-video"),  # text
+        (b"\x89PNG\r\n\x1a\n" + b"\0" * 64, "unsupported-video"),  # a truncated image header
+    ],
+)
 def test_garbage_is_refused_and_leaves_nothing(
     client: TestClient, runner: FakeRunner, settings: Settings, content: bytes, slug: str
 ) -> None:
@@ -144,8 +155,15 @@ def test_oversized_upload_is_413_and_leaves_nothing(tmp_path: Path, video: bytes
     with TestClient(app) as client:
         assert_problem(upload(client, video), 413)
         # A declared length far over the cap is refused before the body is read.
-        big = client.post("/v1/analyses", headers={**ALICE, "content-length": str(10**10),
-                          "content-type": "multipart/form-data; boundary=x"}, content=b"")
+        big = client.post(
+            "/v1/analyses",
+            headers={
+                **ALICE,
+                "content-length": str(10**10),
+                "content-type": "multipart/form-data; boundary=x",
+            },
+            content=b"",
+        )
         assert_problem(big, 413)
     assert files_under(settings.data_dir) == []
 
@@ -160,14 +178,22 @@ def test_too_long_a_recording_is_422(tmp_path: Path, video: bytes) -> None:
     assert files_under(settings.data_dir) == []
 
 
-@pytest.mark.parametrize(("request_kwargs", "status"), [
-    ({"json": {"video": "x"}}, 415),                          # JSON, not multipart
-    ({"content": b"x", "headers": {"content-type": "multipart/form-data"}}, 400),  # no boundary
-    ({"files": {"clip": ("a.mp4", b"x")}}, 422),               # file in the wrong field
-    ({"data": {"fps": "5"}, "files": {"x": ("", b"")}}, 422),  # no video part at all
-    ({"content": b"--b\r\nbroken", "headers": {
-        "content-type": "multipart/form-data; boundary=b"}}, 422),  # cut-off body, no video
-])
+@pytest.mark.parametrize(
+    ("request_kwargs", "status"),
+    [
+        ({"json": {"video": "x"}}, 415),  # JSON, not multipart
+        ({"content": b"x", "headers": {"content-type": "multipart/form-data"}}, 400),  # no boundary
+        ({"files": {"clip": ("a.mp4", b"x")}}, 422),  # file in the wrong field
+        ({"data": {"fps": "5"}, "files": {"x": ("", b"")}}, 422),  # no video part at all
+        (
+            {
+                "content": b"--b\r\nbroken",
+                "headers": {"content-type": "multipart/form-data; boundary=b"},
+            },
+            422,
+        ),  # cut-off body, no video
+    ],
+)
 def test_malformed_requests_are_4xx_problems(
     client: TestClient, settings: Settings, request_kwargs: dict[str, Any], status: int
 ) -> None:
@@ -176,16 +202,19 @@ def test_malformed_requests_are_4xx_problems(
     assert files_under(settings.data_dir) == []
 
 
-@pytest.mark.parametrize("fields", [
-    {"fps": "0"},                        # no frames at all
-    {"fps": "many"},                     # not a number
-    {"fps": "120"},                      # above what a webcam gives
-    {"participant": "left"},             # not auto, an index or a box
-    {"participant": "0.5,0.5,0.6,0.2"},  # a box leaving the frame
-    {"webhook_url": "ftp://example.com/hook"},  # not http(s)
-    {"annotate": "maybe"},               # not a boolean
-    {"colour": "blue"},                  # an unknown field
-])
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"fps": "0"},  # no frames at all
+        {"fps": "many"},  # not a number
+        {"fps": "120"},  # above what a webcam gives
+        {"participant": "left"},  # not auto, an index or a box
+        {"participant": "0.5,0.5,0.6,0.2"},  # a box leaving the frame
+        {"webhook_url": "ftp://example.com/hook"},  # not http(s)
+        {"annotate": "maybe"},  # not a boolean
+        {"colour": "blue"},  # an unknown field
+    ],
+)
 def test_invalid_options_are_422(
     client: TestClient, settings: Settings, video: bytes, fields: dict[str, str]
 ) -> None:
@@ -194,14 +223,17 @@ def test_invalid_options_are_422(
     assert files_under(settings.data_dir) == []
 
 
-@pytest.mark.parametrize(("url", "status"), [
-    ("http://127.0.0.1:8080/hook", 422),        # loopback
-    ("http://10.1.2.3/hook", 422),              # a private network
-    ("http://[::1]/hook", 422),                 # IPv6 loopback
-    ("http://169.254.169.254/latest", 422),     # cloud metadata (link-local)
-    ("http://localhost/hook", 422),             # a loopback name
-    ("https://hooks.example.com/cuewatch", 202),  # a public name (resolved by the worker)
-])
+@pytest.mark.parametrize(
+    ("url", "status"),
+    [
+        ("http://127.0.0.1:8080/hook", 422),  # loopback
+        ("http://10.1.2.3/hook", 422),  # a private network
+        ("http://[::1]/hook", 422),  # IPv6 loopback
+        ("http://169.254.169.254/latest", 422),  # cloud metadata (link-local)
+        ("http://localhost/hook", 422),  # a loopback name
+        ("https://hooks.example.com/cuewatch", 202),  # a public name (resolved by the worker)
+    ],
+)
 def test_webhooks_into_private_networks_are_refused(
     tmp_path: Path, video: bytes, url: str, status: int
 ) -> None:
@@ -231,8 +263,9 @@ def test_listing_pages_with_a_cursor(client: TestClient, video: bytes) -> None:
     ids = [upload(client, video).json()["id"] for _ in range(3)]
     first = client.get("/v1/analyses", params={"limit": 2}, headers=ALICE).json()
     assert [a["id"] for a in first["items"]] == ids[:0:-1]
-    second = client.get("/v1/analyses", params={"limit": 2, "cursor": first["next_cursor"]},
-                        headers=ALICE).json()
+    second = client.get(
+        "/v1/analyses", params={"limit": 2, "cursor": first["next_cursor"]}, headers=ALICE
+    ).json()
     assert [a["id"] for a in second["items"]] == ids[:1] and second["next_cursor"] is None
     only_failed = client.get("/v1/analyses", params={"status": "failed"}, headers=ALICE)
     assert only_failed.json()["items"] == []
@@ -316,7 +349,8 @@ def test_health_and_metrics(client: TestClient, video: bytes) -> None:
     assert 'cuewatch_analyses{status="succeeded"} 1.0' in metrics.text
     assert 'route="/v1/analyses/{analysis_id}"' not in metrics.text  # no raw ids as labels
     assert 'cuewatch_http_requests_total{method="POST",route="/v1/analyses",status="202"}' in (
-        metrics.text)
+        metrics.text
+    )
 
 
 def test_readyz_is_503_when_the_queue_is_down(client: TestClient, runner: FakeRunner) -> None:

@@ -77,11 +77,16 @@ def test_environment_is_the_distributed_mode(compose: dict[str, Any], name: str)
     assert settings.db_url.startswith("postgresql+psycopg://") and settings.uses_redis
     assert check_exposure(settings, "0.0.0.0") is None  # keys are required, not open mode
     database = urlsplit(env["CUEWATCH_DATABASE_URL"])
-    postgres = {k: interpolate(str(v), DEPLOYER_ENV)
-                for k, v in compose["services"]["postgres"]["environment"].items()}
+    postgres = {
+        k: interpolate(str(v), DEPLOYER_ENV)
+        for k, v in compose["services"]["postgres"]["environment"].items()
+    }
     assert (database.hostname, database.username, database.password, database.path) == (
-        "postgres", postgres["POSTGRES_USER"], postgres["POSTGRES_PASSWORD"],
-        "/" + postgres["POSTGRES_DB"])
+        "postgres",
+        postgres["POSTGRES_USER"],
+        postgres["POSTGRES_PASSWORD"],
+        "/" + postgres["POSTGRES_DB"],
+    )
     assert urlsplit(env["CUEWATCH_QUEUE_URL"]).hostname == "redis"
 
 
@@ -99,7 +104,9 @@ def test_dependencies_wait_for_healthy_backends(compose: dict[str, Any]) -> None
     for name in ("api", "worker"):
         depends = compose["services"][name]["depends_on"]
         assert {k: v["condition"] for k, v in depends.items()} == {
-            "postgres": "service_healthy", "redis": "service_healthy"}
+            "postgres": "service_healthy",
+            "redis": "service_healthy",
+        }
     for name in ("redis", "postgres"):
         assert compose["services"][name]["healthcheck"]["test"]
 

@@ -27,8 +27,12 @@ pytestmark = [pytest.mark.services, pytest.mark.slow, pytest.mark.mediapipe]
 PG = "postgresql://postgres@127.0.0.1:5432"
 REDIS = "redis://127.0.0.1:6379/0"
 # The long clip is the one whose worker gets killed: long enough to be caught mid-job.
-CLIPS = ["interview_woman_talking.mp4", "studio_d0_glance.mp4", "studio_mead_w023_1080p.mp4",
-         "talk_glasses.mp4"]
+CLIPS = [
+    "interview_woman_talking.mp4",
+    "studio_d0_glance.mp4",
+    "studio_mead_w023_1080p.mp4",
+    "talk_glasses.mp4",
+]
 
 
 @pytest.fixture
@@ -85,27 +89,31 @@ def test_killed_worker_jobs_still_succeed_exactly_once(
 ) -> None:
     paths = [clip(name) for name in CLIPS]
     data, port = tmp_path / "data", free_port()
-    env = {"CUEWATCH_DATABASE_URL": database, "CUEWATCH_QUEUE_URL": REDIS,
-           "CUEWATCH_QUEUE_NAME": queue_name, "CUEWATCH_API_KEYS": "alice:key-alice",
-           "CUEWATCH_SECRET_KEY": "distributed-test", "CUEWATCH_LEASE_S": "4"}
-    api_args = local(compose_command("api"), host="127.0.0.1", port=str(port),
-                     data_dir=str(data))
+    env = {
+        "CUEWATCH_DATABASE_URL": database,
+        "CUEWATCH_QUEUE_URL": REDIS,
+        "CUEWATCH_QUEUE_NAME": queue_name,
+        "CUEWATCH_API_KEYS": "alice:key-alice",
+        "CUEWATCH_SECRET_KEY": "distributed-test",
+        "CUEWATCH_LEASE_S": "4",
+    }
+    api_args = local(compose_command("api"), host="127.0.0.1", port=str(port), data_dir=str(data))
     worker_args = local(compose_command("worker"), data_dir=str(data))
     with ExitStack() as stack:
         stack.enter_context(cuewatch(api_args, env, tmp_path / "api.log"))
-        client = stack.enter_context(httpx.Client(base_url=f"http://127.0.0.1:{port}",
-                                                  timeout=60))
+        client = stack.enter_context(httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60))
         wait_for(lambda: _ready(client), 60, "the API")
-        workers = [stack.enter_context(cuewatch(worker_args, env, tmp_path / f"worker{i}.log"))
-                   for i in range(2)]
+        workers = [
+            stack.enter_context(cuewatch(worker_args, env, tmp_path / f"worker{i}.log"))
+            for i in range(2)
+        ]
         ids = _submit_all(client, paths)
         victim = _kill_worker_mid_job(database, ids[0], workers)
         finished = [wait_for(lambda i=i: _final(client, i), 240, f"analysis {i}") for i in ids]
         logs = "\n".join(p.read_text()[-2000:] for p in tmp_path.glob("*.log"))
         assert [f["status"] for f in finished] == ["succeeded"] * len(ids), logs
         for analysis_id in ids:
-            assert client.get(f"/v1/analyses/{analysis_id}/result",
-                              headers=ALICE).json()["summary"]
+            assert client.get(f"/v1/analyses/{analysis_id}/result", headers=ALICE).json()["summary"]
     _check_exactly_once(database, data, ids, victim)
 
 
@@ -119,8 +127,9 @@ def _ready(client: httpx.Client) -> bool:
 def _submit_all(client: httpx.Client, paths: list[Path]) -> list[str]:
     def submit(path: Path) -> str:
         with path.open("rb") as f:
-            response = client.post("/v1/analyses", headers=ALICE,
-                                   files={"video": (path.name, f, "video/mp4")})
+            response = client.post(
+                "/v1/analyses", headers=ALICE, files={"video": (path.name, f, "video/mp4")}
+            )
         assert response.status_code == 202, response.text
         analysis_id: str = response.json()["id"]
         return analysis_id
@@ -138,7 +147,8 @@ def _kill_worker_mid_job(database: str, analysis_id: str, workers: list[Any]) ->
             row = conn.execute(
                 "SELECT r.worker FROM runs r JOIN analyses a ON a.id = r.analysis_id "
                 "WHERE r.analysis_id = %s AND r.ended_at IS NULL AND a.progress > 0",
-                (analysis_id,)).fetchone()
+                (analysis_id,),
+            ).fetchone()
         pid = int(row[0].rsplit(":", 1)[1]) if row else None
         return pid if pid in pids else None
 

@@ -44,11 +44,18 @@ def hook_url() -> Iterator[str]:
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[tuple[httpx.Client, Path]]:
     port, data = free_port(), tmp_path / "data"
-    env = {"CUEWATCH_API_KEYS": "alice:key-alice,bob:key-bob", "CUEWATCH_LEASE_S": "5",
-           "CUEWATCH_SECRET_KEY": "http-test", "CUEWATCH_WEBHOOK_ALLOW_PRIVATE": "true"}
-    with cuewatch(["serve", "--port", str(port), "--data-dir", str(data)], env,
-                  tmp_path / "serve.log") as proc, \
-            httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
+    env = {
+        "CUEWATCH_API_KEYS": "alice:key-alice,bob:key-bob",
+        "CUEWATCH_LEASE_S": "5",
+        "CUEWATCH_SECRET_KEY": "http-test",
+        "CUEWATCH_WEBHOOK_ALLOW_PRIVATE": "true",
+    }
+    with (
+        cuewatch(
+            ["serve", "--port", str(port), "--data-dir", str(data)], env, tmp_path / "serve.log"
+        ) as proc,
+        httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client,
+    ):
         wait_for(lambda: _ready(client, proc), 60, "the server to be ready")
         yield client, data
         proc.terminate()
@@ -75,8 +82,12 @@ def test_embedded_service_end_to_end(server: tuple[httpx.Client, Path], hook_url
 
     video = clip("studio_d0_glance.mp4")
     with video.open("rb") as f:
-        created = client.post("/v1/analyses", headers=ALICE, data={"webhook_url": hook_url},
-                              files={"video": (video.name, f, "video/mp4")})
+        created = client.post(
+            "/v1/analyses",
+            headers=ALICE,
+            data={"webhook_url": hook_url},
+            files={"video": (video.name, f, "video/mp4")},
+        )
     assert created.status_code == 202, created.text
     url = created.headers["location"]
     done = wait_for(lambda: _finished(client, url), 180, "the analysis to finish")
@@ -85,8 +96,11 @@ def test_embedded_service_end_to_end(server: tuple[httpx.Client, Path], hook_url
     assert {"summary", "windows", "events"} <= result.keys()
     assert client.get(url, headers=BOB).status_code == 404
 
-    garbage = client.post("/v1/analyses", headers=ALICE,
-                          files={"video": ("notes.mp4", b"just text\n" * 100, "video/mp4")})
+    garbage = client.post(
+        "/v1/analyses",
+        headers=ALICE,
+        files={"video": ("notes.mp4", b"just text\n" * 100, "video/mp4")},
+    )
     assert garbage.status_code == 422
     assert garbage.headers["content-type"] == "application/problem+json"
     assert client.get("/livez").status_code == 200

@@ -37,12 +37,17 @@ def run_dirs(ctx: JobContext, row: Analysis) -> list[str]:
 
 @pytest.mark.mediapipe
 def test_a_real_clip_succeeds_once(ctx: JobContext, sent: list[dict[str, Any]]) -> None:
-    row = add_queued(ctx, clip("studio_d0_glance.mp4").read_bytes(),
-                     webhook_url="https://example.com/hook")
+    row = add_queued(
+        ctx, clip("studio_d0_glance.mp4").read_bytes(), webhook_url="https://example.com/hook"
+    )
     assert run_analysis(ctx, row.id) == "succeeded"
     done = current(ctx, row)
-    assert (done.status, done.stage, done.progress, done.attempts) == ("succeeded",
-                                                                      "succeeded", 1.0, 1)
+    assert (done.status, done.stage, done.progress, done.attempts) == (
+        "succeeded",
+        "succeeded",
+        1.0,
+        1,
+    )
     assert run_dirs(ctx, row) == [done.result_token]
     result_path = ctx.storage.result_file(row.id, done.result_token, "result.json")
     assert result_path is not None
@@ -58,8 +63,7 @@ def test_a_real_clip_succeeds_once(ctx: JobContext, sent: list[dict[str, Any]]) 
 
 @pytest.mark.mediapipe
 def test_a_kept_video_stays(ctx: JobContext) -> None:
-    row = add_queued(ctx, clip("studio_mead_w023_1080p.mp4").read_bytes(), keep_video=True,
-                     fps=2.0)
+    row = add_queued(ctx, clip("studio_mead_w023_1080p.mp4").read_bytes(), keep_video=True, fps=2.0)
     assert run_analysis(ctx, row.id) == "succeeded"
     assert ctx.storage.video(f"{row.id}.mp4").exists() and current(ctx, row).video_name
 
@@ -67,8 +71,9 @@ def test_a_kept_video_stays(ctx: JobContext) -> None:
 def test_a_file_that_is_no_video_fails_with_a_reason(
     ctx: JobContext, sent: list[dict[str, Any]]
 ) -> None:
-    row = add_queued(ctx, b"\x00\x01 definitely not a video " * 40,
-                     webhook_url="https://example.com/hook")
+    row = add_queued(
+        ctx, b"\x00\x01 definitely not a video " * 40, webhook_url="https://example.com/hook"
+    )
     assert run_analysis(ctx, row.id) == "failed"
     failed = current(ctx, row)
     assert failed.error_reason == "undecodable_video"

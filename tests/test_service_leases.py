@@ -57,7 +57,9 @@ def test_a_dead_workers_job_is_requeued_and_its_late_finish_discarded(ctx: JobCo
     current = ctx.store.get(row.client, row.id)
     assert current is not None and (current.status, current.result_token) == ("succeeded", "run-b")
     assert [(r.token, r.outcome) for r in ctx.store.runs(row.id)] == [
-        ("run-a", "lost"), ("run-b", "succeeded")]
+        ("run-a", "lost"),
+        ("run-b", "succeeded"),
+    ]
 
 
 def test_a_job_that_kills_every_worker_fails_after_max_attempts(
@@ -69,8 +71,10 @@ def test_a_job_that_kills_every_worker_fails_after_max_attempts(
         ctx.leases.claim(row.id, f"run-{attempt}", "w", start)
         reap(ctx, lambda _id: None, start + timedelta(seconds=4))
     current = ctx.store.get(row.client, row.id)
-    assert current is not None and (current.status, current.error_reason) == ("failed",
-                                                                             "worker_lost")
+    assert current is not None and (current.status, current.error_reason) == (
+        "failed",
+        "worker_lost",
+    )
     assert current.video_name is None and not ctx.storage.video(f"{row.id}.mp4").exists()
     assert [d["id"] for d in sent] == [f"msg_{row.id}_failed"]
 
@@ -112,14 +116,17 @@ def test_heartbeat_renews_and_notices_a_cancel(ctx: JobContext) -> None:
     assert beat.lost.is_set()
 
 
-@pytest.mark.parametrize(("stage", "fraction", "previous", "expected"), [
-    ("landmarks", 0.5, 0.0, 0.45),   # landmarks span 0-0.9 of the run
-    ("landmarks", 7.0, 0.0, 0.9),    # a fraction over 1 is clamped
-    ("signals", 0.0, 0.9, 0.9),      # the next stage starts where landmarks ended
-    ("decode", 0.5, 0.3, 0.3),       # an unknown stage does not move the bar
-    ("landmarks", 0.1, 0.5, 0.5),    # never backwards
-    ("done", 1.0, 0.93, 1.0),
-])
+@pytest.mark.parametrize(
+    ("stage", "fraction", "previous", "expected"),
+    [
+        ("landmarks", 0.5, 0.0, 0.45),  # landmarks span 0-0.9 of the run
+        ("landmarks", 7.0, 0.0, 0.9),  # a fraction over 1 is clamped
+        ("signals", 0.0, 0.9, 0.9),  # the next stage starts where landmarks ended
+        ("decode", 0.5, 0.3, 0.3),  # an unknown stage does not move the bar
+        ("landmarks", 0.1, 0.5, 0.5),  # never backwards
+        ("done", 1.0, 0.93, 1.0),
+    ],
+)
 def test_overall_progress(stage: str, fraction: float, previous: float, expected: float) -> None:
     assert overall_progress(stage, fraction, previous) == pytest.approx(expected)
 

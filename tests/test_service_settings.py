@@ -22,26 +22,31 @@ def test_defaults_are_the_embedded_mode(tmp_path: Path) -> None:
 
 
 def test_distributed_settings(tmp_path: Path) -> None:
-    settings = Settings.from_env({
-        "CUEWATCH_DATA_DIR": str(tmp_path),
-        "CUEWATCH_API_KEYS": " web:k1 , batch:k2 ",
-        "CUEWATCH_DATABASE_URL": "postgresql://postgres@db:5432/cuewatch",
-        "CUEWATCH_QUEUE_URL": "redis://redis:6379/0",
-        "CUEWATCH_WORKERS": "0",
-        "CUEWATCH_LEASE_S": "6",
-    })
+    settings = Settings.from_env(
+        {
+            "CUEWATCH_DATA_DIR": str(tmp_path),
+            "CUEWATCH_API_KEYS": " web:k1 , batch:k2 ",
+            "CUEWATCH_DATABASE_URL": "postgresql://postgres@db:5432/cuewatch",
+            "CUEWATCH_QUEUE_URL": "redis://redis:6379/0",
+            "CUEWATCH_WORKERS": "0",
+            "CUEWATCH_LEASE_S": "6",
+        }
+    )
     assert settings.api_keys == {"k1": "web", "k2": "batch"}
     assert settings.db_url == "postgresql+psycopg://postgres@db:5432/cuewatch"
     assert settings.uses_redis and settings.workers == 0 and settings.heartbeat_s == 2.0
 
 
-@pytest.mark.parametrize(("name", "value"), [
-    ("CUEWATCH_API_KEYS", "justakey"),          # no client name
-    ("CUEWATCH_API_KEYS", "a:k1,a:k2"),         # a client listed twice
-    ("CUEWATCH_MAX_UPLOAD_BYTES", "2GB"),       # not an integer
-    ("CUEWATCH_RETENTION_DAYS", "-1"),          # negative
-    ("CUEWATCH_WORKERS", "-2"),                 # negative
-])
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("CUEWATCH_API_KEYS", "justakey"),  # no client name
+        ("CUEWATCH_API_KEYS", "a:k1,a:k2"),  # a client listed twice
+        ("CUEWATCH_MAX_UPLOAD_BYTES", "2GB"),  # not an integer
+        ("CUEWATCH_RETENTION_DAYS", "-1"),  # negative
+        ("CUEWATCH_WORKERS", "-2"),  # negative
+    ],
+)
 def test_malformed_values_name_the_variable(name: str, value: str) -> None:
     with pytest.raises(SettingsError, match=name):
         Settings.from_env({name: value})
@@ -53,11 +58,14 @@ def test_secrets_are_not_echoed_in_errors() -> None:
     assert "secret" not in str(error.value)
 
 
-@pytest.mark.parametrize(("keys", "host", "refused"), [
-    ({}, "127.0.0.1", False),          # open mode on localhost: allowed, with a warning
-    ({}, "0.0.0.0", True),             # open mode on every interface: refused
-    ({"k": "c"}, "0.0.0.0", False),    # keys configured: any interface
-])
+@pytest.mark.parametrize(
+    ("keys", "host", "refused"),
+    [
+        ({}, "127.0.0.1", False),  # open mode on localhost: allowed, with a warning
+        ({}, "0.0.0.0", True),  # open mode on every interface: refused
+        ({"k": "c"}, "0.0.0.0", False),  # keys configured: any interface
+    ],
+)
 def test_open_mode_is_localhost_only(
     tmp_path: Path, keys: dict[str, str], host: str, refused: bool
 ) -> None:
@@ -82,7 +90,12 @@ with TestClient(app) as client:
 heavy = {{"mediapipe", "pipeline.landmarks", "pipeline.analyze"}} & set(sys.modules)
 assert not heavy, heavy
 """
-    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True,
-                          check=False,
-                          timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr

@@ -36,13 +36,27 @@ T = TypeVar("T")
 # What a finished analysis looks like to the API, for tests that do not run the pipeline.
 CANNED_RESULT: dict[str, Any] = {
     "schema_version": 1,
-    "media": {"duration_ms": 3120, "fps": 25.0, "width": 512, "height": 512,
-              "codec": "h264", "frames_analysed": 16},
+    "media": {
+        "duration_ms": 3120,
+        "fps": 25.0,
+        "width": 512,
+        "height": 512,
+        "codec": "h264",
+        "frames_analysed": 16,
+    },
     "summary": {"disengagement_score": 10.0, "trend": "flat", "headline": "attentive"},
-    "windows": [{"start_ms": 0, "end_ms": 3120, "coverage": 1.0,
-                 "disengagement_score": 10.0, "components": {}}],
-    "events": [{"type": "looking_away", "start_ms": 400, "end_ms": 1200,
-                "confidence": 0.8, "detail": {}}],
+    "windows": [
+        {
+            "start_ms": 0,
+            "end_ms": 3120,
+            "coverage": 1.0,
+            "disengagement_score": 10.0,
+            "components": {},
+        }
+    ],
+    "events": [
+        {"type": "looking_away", "start_ms": 400, "end_ms": 1200, "confidence": 0.8, "detail": {}}
+    ],
     "advice": [],
 }
 
@@ -57,8 +71,13 @@ def clip(name: str) -> Path:
 
 def make_settings(root: Path, **changes: Any) -> Settings:
     """Embedded-mode settings under a test's temporary folder, with two clients."""
-    values: dict[str, Any] = {"data_dir": root / "data", "api_keys": KEYS, "lease_s": 3.0,
-                              "secret_key": "test-secret", "webhook_allow_private": True}
+    values: dict[str, Any] = {
+        "data_dir": root / "data",
+        "api_keys": KEYS,
+        "lease_s": 3.0,
+        "secret_key": "test-secret",
+        "webhook_allow_private": True,
+    }
     values.update(changes)
     return Settings(**values)
 
@@ -93,8 +112,9 @@ class FakeRunner:
     def run(self, analysis_id: str, outcome: Outcome | None = None) -> None:
         """Claims the job and ends it with `outcome` (default: succeeded with the canned result)."""
         settings = self.state.settings
-        leases = Leases(self.state.store, settings.lease_s, settings.max_attempts,
-                        settings.retention_days)
+        leases = Leases(
+            self.state.store, settings.lease_s, settings.max_attempts, settings.retention_days
+        )
         token = "fake" + analysis_id[-8:]
         assert leases.claim(analysis_id, token, "fake-worker", utcnow()) is not None
         out = self.state.storage.run_dir(analysis_id, token)
@@ -115,18 +135,31 @@ def make_context(settings: Settings, sent: list[dict[str, Any]]) -> JobContext:
     return JobContext(settings, store, leases, storage, "test-worker", sent.append)
 
 
-def add_queued(ctx: JobContext, video: bytes = b"video", age_days: float = 0.0,
-               **options: Any) -> Analysis:
+def add_queued(
+    ctx: JobContext, video: bytes = b"video", age_days: float = 0.0, **options: Any
+) -> Analysis:
     """A queued analysis of `video` (stored as call.mp4), uploaded `age_days` ago."""
     now = utcnow() - timedelta(days=age_days)
     analysis_id = new_id()
     path = ctx.storage.video(f"{analysis_id}.mp4")
     path.write_bytes(video)
     row = Analysis(
-        id=analysis_id, client="alice", status="queued", stage="queued", progress=0.0,
-        warnings=[], filename="call.mp4", video_name=path.name, size_bytes=len(video),
-        media={}, options={"participant": "auto", **options}, request_hash="h", attempts=0,
-        created_at=now, enqueued_at=now, expires_at=now + timedelta(days=30),
+        id=analysis_id,
+        client="alice",
+        status="queued",
+        stage="queued",
+        progress=0.0,
+        warnings=[],
+        filename="call.mp4",
+        video_name=path.name,
+        size_bytes=len(video),
+        media={},
+        options={"participant": "auto", **options},
+        request_hash="h",
+        attempts=0,
+        created_at=now,
+        enqueued_at=now,
+        expires_at=now + timedelta(days=30),
     )
     assert ctx.store.add(row)
     return row
@@ -164,8 +197,12 @@ def cuewatch(args: list[str], env: dict[str, str], log: Path) -> Iterator[subpro
     """
     with log.open("ab") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "service.cli", *args], cwd=REPO, env={**os.environ, **env},
-            stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+            [sys.executable, "-m", "service.cli", *args],
+            cwd=REPO,
+            env={**os.environ, **env},
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
         )
     try:
         yield proc

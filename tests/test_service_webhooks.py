@@ -57,8 +57,12 @@ def delivery(url: str) -> dict[str, Any]:
 
 def test_signature_matches_the_standard_webhooks_test_vector() -> None:
     # The vector published with the Standard Webhooks reference libraries.
-    signature = sign("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "msg_p5jXN8AQM9LWM0D4loKWxJek",
-                     1614265330, '{"test": 2432232314}')
+    signature = sign(
+        "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+        "msg_p5jXN8AQM9LWM0D4loKWxJek",
+        1614265330,
+        '{"test": 2432232314}',
+    )
     assert signature == "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
 
 
@@ -82,8 +86,12 @@ def test_delivery_is_signed_for_the_receiver(settings: Settings, receiver: str) 
     [(headers, body)] = Receiver.received
     assert headers["webhook-id"] == "msg_an_1_succeeded"
     assert headers["content-type"] == "application/json"
-    expected = sign(client_secret(settings, "alice"), headers["webhook-id"],
-                    int(headers["webhook-timestamp"]), body.decode())
+    expected = sign(
+        client_secret(settings, "alice"),
+        headers["webhook-id"],
+        int(headers["webhook-timestamp"]),
+        body.decode(),
+    )
     assert headers["webhook-signature"] == expected
     assert json.loads(body)["data"]["id"] == "an_1"
 

@@ -13,7 +13,11 @@ from service.webhooks import client_secret
 router = APIRouter(prefix="/v1", tags=["account"])
 
 
-@router.get("/webhook-secret", response_model=WebhookSecretOut, responses=problems(401),
-            summary="The secret that signs your webhooks (verify webhook-signature with it)")
+@router.get(
+    "/webhook-secret",
+    response_model=WebhookSecretOut,
+    responses=problems(401),
+    summary="The secret that signs your webhooks (verify webhook-signature with it)",
+)
 async def webhook_secret(settings: SettingsDep, client: ClientDep) -> WebhookSecretOut:
     return WebhookSecretOut(secret=await run_in_threadpool(client_secret, settings, client))

@@ -19,31 +19,59 @@ from service.schemas import AnalysisOut, AnalysisPage
 
 router = APIRouter(prefix="/v1/analyses", tags=["analyses"])
 
-UPLOAD_BODY: dict[str, Any] = {"requestBody": {"required": True, "content": {
-    "multipart/form-data": {
-        "schema": {
-            "type": "object",
-            "required": ["video"],
-            "additionalProperties": False,
-            "properties": {
-                "video": {"type": "string", "format": "binary",
-                          "description": "the recording (any container FFmpeg reads)"},
-                "fps": {"type": "number", "exclusiveMinimum": 0, "maximum": 30,
-                        "description": "analysed frames per second (default 5)"},
-                "participant": {"type": "string", "default": "auto",
-                                "description": "auto, a tile index, or a box x,y,w,h in 0-1"},
-                "webhook_url": {"type": "string", "format": "uri",
-                                "description": "POSTed a signed event when the job ends"},
-                "annotate": {"type": "boolean", "default": False,
-                             "description": "also render annotated.mp4"},
-                "keep_video": {"type": "boolean", "default": False,
-                               "description": "keep the upload after analysis"},
-            },
+UPLOAD_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["video"],
+                    "additionalProperties": False,
+                    "properties": {
+                        "video": {
+                            "type": "string",
+                            "format": "binary",
+                            "description": "the recording (any container FFmpeg reads)",
+                        },
+                        "fps": {
+                            "type": "number",
+                            "exclusiveMinimum": 0,
+                            "maximum": 30,
+                            "description": "analysed frames per second (default 5)",
+                        },
+                        "participant": {
+                            "type": "string",
+                            "default": "auto",
+                            "description": "auto, a tile index, or a box x,y,w,h in 0-1",
+                        },
+                        "webhook_url": {
+                            "type": "string",
+                            "format": "uri",
+                            "description": "POSTed a signed event when the job ends",
+                        },
+                        "annotate": {
+                            "type": "boolean",
+                            "default": False,
+                            "description": "also render annotated.mp4",
+                        },
+                        "keep_video": {
+                            "type": "boolean",
+                            "default": False,
+                            "description": "keep the upload after analysis",
+                        },
+                    },
+                },
+                "example": {
+                    "video": "(binary)",
+                    "fps": 5,
+                    "participant": "auto",
+                    "webhook_url": "https://example.com/hooks/cuewatch",
+                },
+            }
         },
-        "example": {"video": "(binary)", "fps": 5, "participant": "auto",
-                    "webhook_url": "https://example.com/hooks/cuewatch"},
     }
-}}}
+}
 
 
 def _plain_integer(value: object) -> object:
@@ -54,18 +82,28 @@ def _plain_integer(value: object) -> object:
 
 
 Limit = Annotated[int, Query(ge=1, le=100), BeforeValidator(_plain_integer)]
-IdempotencyKey = Annotated[str | None, Header(
-    description="repeat a request safely: the same key and body give the same analysis")]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(description="repeat a request safely: the same key and body give the same analysis"),
+]
 
 
 @router.post(
-    "", status_code=202, response_model=AnalysisOut, openapi_extra=UPLOAD_BODY,
+    "",
+    status_code=202,
+    response_model=AnalysisOut,
+    openapi_extra=UPLOAD_BODY,
     responses=problems(400, 401, 409, 413, 415, 422, 503),
     summary="Upload a recording and queue its analysis",
 )
 async def create_analysis(
-    *, request: Request, response: Response, state: StateDep, queue: QueueDep,
-    client: ClientDep, idempotency_key: IdempotencyKey = None,
+    *,
+    request: Request,
+    response: Response,
+    state: StateDep,
+    queue: QueueDep,
+    client: ClientDep,
+    idempotency_key: IdempotencyKey = None,
 ) -> AnalysisOut:
     row, replayed = await intake.submit(request, state, queue, client, idempotency_key)
     state.metrics.uploaded(row.size_bytes, replayed)
@@ -75,10 +113,15 @@ async def create_analysis(
     return AnalysisOut.of(row)
 
 
-@router.get("", response_model=AnalysisPage, responses=problems(400, 401, 422),
-            summary="List your analyses, newest first")
+@router.get(
+    "",
+    response_model=AnalysisPage,
+    responses=problems(400, 401, 422),
+    summary="List your analyses, newest first",
+)
 async def list_analyses(
-    store: StoreDep, client: ClientDep,
+    store: StoreDep,
+    client: ClientDep,
     limit: Limit = 20,
     cursor: Annotated[str | None, Query(max_length=40)] = None,
     status: Status | None = None,
@@ -87,18 +130,28 @@ async def list_analyses(
         store.page, client, before_seq=_decode(cursor), limit=limit + 1, status=status
     )
     more = len(rows) > limit
-    return AnalysisPage(items=[AnalysisOut.of(r) for r in rows[:limit]],
-                        next_cursor=_encode(rows[limit - 1].seq) if more else None)
+    return AnalysisPage(
+        items=[AnalysisOut.of(r) for r in rows[:limit]],
+        next_cursor=_encode(rows[limit - 1].seq) if more else None,
+    )
 
 
-@router.get("/{analysis_id}", response_model=AnalysisOut, responses=problems(401, 404, 422),
-            summary="Status, stage and progress of an analysis")
+@router.get(
+    "/{analysis_id}",
+    response_model=AnalysisOut,
+    responses=problems(401, 404, 422),
+    summary="Status, stage and progress of an analysis",
+)
 async def get_analysis(analysis_id: str, store: StoreDep, client: ClientDep) -> AnalysisOut:
     return AnalysisOut.of(await find(store, client, analysis_id))
 
 
-@router.post("/{analysis_id}/cancel", response_model=AnalysisOut,
-             responses=problems(401, 404, 409, 422), summary="Stop a queued or running analysis")
+@router.post(
+    "/{analysis_id}/cancel",
+    response_model=AnalysisOut,
+    responses=problems(401, 404, 409, 422),
+    summary="Stop a queued or running analysis",
+)
 async def cancel_analysis(
     analysis_id: str, store: StoreDep, storage: StorageDep, client: ClientDep
 ) -> AnalysisOut:
@@ -112,9 +165,13 @@ async def cancel_analysis(
     return AnalysisOut.of(await find(store, client, row.id))
 
 
-@router.delete("/{analysis_id}", status_code=204, response_class=Response,
-               responses=problems(401, 404, 422),
-               summary="Delete the video, every derived file and the record")
+@router.delete(
+    "/{analysis_id}",
+    status_code=204,
+    response_class=Response,
+    responses=problems(401, 404, 422),
+    summary="Delete the video, every derived file and the record",
+)
 async def delete_analysis(
     analysis_id: str, store: StoreDep, storage: StorageDep, client: ClientDep
 ) -> Response:

@@ -34,8 +34,14 @@ def problems(*codes: int) -> dict[int | str, dict[str, Any]]:
 
 def _problem(code: int) -> dict[str, Any]:
     phrase = HTTPStatus(code).phrase
-    example = {"type": TYPE_PREFIX + phrase.lower().replace(" ", "-"), "title": phrase,
-               "status": code, "detail": "what went wrong, naming the value",
-               "instance": "/v1/analyses"}
-    return {"description": phrase,
-            "content": {PROBLEM_JSON: {"schema": _PROBLEM_SCHEMA, "example": example}}}
+    example = {
+        "type": TYPE_PREFIX + phrase.lower().replace(" ", "-"),
+        "title": phrase,
+        "status": code,
+        "detail": "what went wrong, naming the value",
+        "instance": "/v1/analyses",
+    }
+    return {
+        "description": phrase,
+        "content": {PROBLEM_JSON: {"schema": _PROBLEM_SCHEMA, "example": example}},
+    }

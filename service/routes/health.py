@@ -24,8 +24,12 @@ def livez() -> Health:
     return Health(status="ok")
 
 
-@router.get("/readyz", response_model=Health, responses=problems(503),
-            summary="The database and the queue answer")
+@router.get(
+    "/readyz",
+    response_model=Health,
+    responses=problems(503),
+    summary="The database and the queue answer",
+)
 async def readyz(store: StoreDep, queue: QueueDep) -> Response:
     checks = {
         "database": await _check(store.ping),
@@ -34,9 +38,14 @@ async def readyz(store: StoreDep, queue: QueueDep) -> Response:
     if all(v == "ok" for v in checks.values()):
         return JSONResponse(Health(status="ok", checks=checks).model_dump())
     failing = ", ".join(k for k, v in checks.items() if v != "ok")
-    body = {"type": "about:blank", "title": "Service Unavailable", "status": 503,
-            "detail": f"not ready: {failing} unreachable", "instance": "/readyz",
-            "checks": checks}
+    body = {
+        "type": "about:blank",
+        "title": "Service Unavailable",
+        "status": 503,
+        "detail": f"not ready: {failing} unreachable",
+        "instance": "/readyz",
+        "checks": checks,
+    }
     return JSONResponse(body, status_code=503, media_type=PROBLEM_JSON)
 
 
@@ -49,9 +58,17 @@ async def _check(probe: Callable[[], object]) -> str:
     return "ok"
 
 
-@router.get("/metrics", response_class=Response, summary="Prometheus metrics",
-            responses={200: {"content": {CONTENT_TYPE_LATEST: {"schema": {"type": "string"}}},
-                             "description": "text exposition format"}})
+@router.get(
+    "/metrics",
+    response_class=Response,
+    summary="Prometheus metrics",
+    responses={
+        200: {
+            "content": {CONTENT_TYPE_LATEST: {"schema": {"type": "string"}}},
+            "description": "text exposition format",
+        }
+    },
+)
 async def metrics(state: StateDep) -> Response:
     body = await run_in_threadpool(state.metrics.render)
     return Response(body, media_type=CONTENT_TYPE_LATEST)

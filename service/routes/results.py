@@ -22,16 +22,23 @@ _ERRORS = problems(401, 404, 409, 422)
 
 def _content(media_type: str, description: str) -> dict[int | str, dict[str, Any]]:
     schema = {"type": "object"} if media_type == "application/json" else {"type": "string"}
-    return {200: {"description": description, "content": {media_type: {"schema": schema}}},
-            **_ERRORS}
+    return {
+        200: {"description": description, "content": {media_type: {"schema": schema}}},
+        **_ERRORS,
+    }
 
 
-async def _file(store: StoreDep, storage: StorageDep, client: str, analysis_id: str,
-                name: str) -> Path:
+async def _file(
+    store: StoreDep, storage: StorageDep, client: str, analysis_id: str, name: str
+) -> Path:
     row = await find(store, client, analysis_id)
     if row.status != Status.SUCCEEDED:
-        raise Problem(409, "not-ready", f"analysis {row.id!r} is {row.status}; its result "
-                      "exists once it has succeeded", extra={"analysis_status": row.status})
+        raise Problem(
+            409,
+            "not-ready",
+            f"analysis {row.id!r} is {row.status}; its result exists once it has succeeded",
+            extra={"analysis_status": row.status},
+        )
     path = storage.result_file(row.id, row.result_token, name)
     if path is None:
         raise Problem(404, "not-found", f"analysis {row.id!r} has no {name}")
@@ -43,9 +50,14 @@ async def _result(store: StoreDep, storage: StorageDep, client: str, analysis_id
     return await run_in_threadpool(lambda: json.loads(path.read_text()))
 
 
-@router.get("/result", response_class=FileResponse, summary="The full result.json",
-            responses=_content("application/json", "result.json: media, participants, "
-                               "summary, windows, events, advice"))
+@router.get(
+    "/result",
+    response_class=FileResponse,
+    summary="The full result.json",
+    responses=_content(
+        "application/json", "result.json: media, participants, summary, windows, events, advice"
+    ),
+)
 async def get_result(
     analysis_id: str, store: StoreDep, storage: StorageDep, client: ClientDep
 ) -> FileResponse:
@@ -53,8 +65,12 @@ async def get_result(
     return FileResponse(path, media_type="application/json")
 
 
-@router.get("/windows", response_model=WindowsOut, responses=_ERRORS,
-            summary="Time windows with disengagement scores")
+@router.get(
+    "/windows",
+    response_model=WindowsOut,
+    responses=_ERRORS,
+    summary="Time windows with disengagement scores",
+)
 async def get_windows(
     analysis_id: str, store: StoreDep, storage: StorageDep, client: ClientDep
 ) -> WindowsOut:
@@ -62,8 +78,9 @@ async def get_windows(
     return WindowsOut(analysis_id=analysis_id, windows=result.get("windows", []))
 
 
-@router.get("/events", response_model=EventsOut, responses=_ERRORS,
-            summary="Events with start and end")
+@router.get(
+    "/events", response_model=EventsOut, responses=_ERRORS, summary="Events with start and end"
+)
 async def get_events(
     analysis_id: str, store: StoreDep, storage: StorageDep, client: ClientDep
 ) -> EventsOut:
@@ -71,8 +88,12 @@ async def get_events(
     return EventsOut(analysis_id=analysis_id, events=result.get("events", []))
 
 
-@router.get("/frames.csv", response_class=FileResponse, summary="Per-frame measurements",
-            responses=_content("text/csv", "one row per analysed frame and participant"))
+@router.get(
+    "/frames.csv",
+    response_class=FileResponse,
+    summary="Per-frame measurements",
+    responses=_content("text/csv", "one row per analysed frame and participant"),
+)
 async def get_frames(
     analysis_id: str, store: StoreDep, storage: StorageDep, client: ClientDep
 ) -> FileResponse:
@@ -80,8 +101,12 @@ async def get_frames(
     return FileResponse(path, media_type="text/csv; charset=utf-8")
 
 
-@router.get("/report.html", response_class=FileResponse, summary="The HTML report",
-            responses=_content("text/html", "a self-contained report page"))
+@router.get(
+    "/report.html",
+    response_class=FileResponse,
+    summary="The HTML report",
+    responses=_content("text/html", "a self-contained report page"),
+)
 async def get_report(
     analysis_id: str, store: StoreDep, storage: StorageDep, client: ClientDep
 ) -> FileResponse:
@@ -89,8 +114,12 @@ async def get_report(
     return FileResponse(path, media_type="text/html; charset=utf-8")
 
 
-@router.get("/annotated.mp4", response_class=FileResponse, summary="The annotated video",
-            responses=_content("video/mp4", "the recording with states drawn on it"))
+@router.get(
+    "/annotated.mp4",
+    response_class=FileResponse,
+    summary="The annotated video",
+    responses=_content("video/mp4", "the recording with states drawn on it"),
+)
 async def get_annotated(
     analysis_id: str, store: StoreDep, storage: StorageDep, client: ClientDep
 ) -> FileResponse:
