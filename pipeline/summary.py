@@ -28,11 +28,34 @@ _NOTABLE_SHARE = 0.1
 
 
 def fraction_words(share: float) -> str:
-    """`a third`, `half`, ... when the share is within 3 points of one, else `40%`."""
-    for value, words in _FRACTIONS:
+    """`a third`, `half`, ... when the share is within 3 points of one, else `40%`; `all`
+    only when nothing else happened (97% is not all)."""
+    if share >= 0.995:
+        return "all"
+    for value, words in _FRACTIONS[:-1]:
         if abs(share - value) <= 0.03:
             return words
     return f"{share:.0%}"
+
+
+# Note-taking that ended at least this long before the end of the recording is worth its
+# own clause: the moment it stopped is the one a candidate most needs to find.
+_NOTES_STOPPED_BEFORE_END_MS = 20_000
+
+
+def _notes_clause(states: AttentionSeries, note_taking: BoolArray, duration_ms: int) -> str:
+    taking = np.flatnonzero(note_taking)
+    if taking.size == 0:
+        return ""
+    last_ms = int(states.timestamp_ms[taking[-1]])
+    if duration_ms - last_ms < _NOTES_STOPPED_BEFORE_END_MS:
+        return ""
+    return f"; took notes until {_clock(last_ms)}, then stopped"
+
+
+def _clock(ms: int) -> str:
+    seconds = ms // 1000
+    return f"{seconds // 60}:{seconds % 60:02d}"
 
 
 def overall_score(windows: list[dict[str, Any]]) -> float | None:
@@ -135,6 +158,7 @@ def headline(
     span = _span_words(tail_ms, duration_ms)
     key = max(_PHRASES, key=lambda k: shares[k])
     clause = _trend_clause(trend_["direction"], trend_["change"])
+    clause += _notes_clause(states, note_taking, duration_ms)
     if shares[key] >= _NOTABLE_SHARE:
         return f"{_PHRASES[key]} {fraction_words(shares[key])} of {span}{clause}."
     attended = fraction_words(shares["attending"])

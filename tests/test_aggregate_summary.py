@@ -34,7 +34,8 @@ def _scored(*scores: float | None) -> list[dict[str, Any]]:
         (0.5, "half"),
         (0.27, "a quarter"),
         (0.4, "40%"),
-        (0.98, "all"),
+        (0.98, "98%"),  # not "all": something else did happen
+        (0.996, "all"),
         (0.05, "5%"),
     ],
 )
@@ -76,9 +77,16 @@ def test_headline_names_the_behaviour_of_the_last_five_minutes() -> None:
 
 
 def test_headline_for_an_attentive_recording() -> None:
-    s = _agg([("screen", 2 * MIN), *rhythm(4), ("screen", MIN)]).summary
+    s = _agg([("screen", 2 * MIN), *rhythm(4), ("screen", 2 * MIN), *rhythm(4)]).summary
     assert s["headline"] == "Looked at the screen or took notes all of the recording."
     assert s["trend"]["direction"] == "stable"
+
+
+def test_headline_says_when_note_taking_stopped() -> None:
+    # Notes from 2:00 for four looks, then a minute of plain listening.
+    s = _agg([("screen", 2 * MIN), *rhythm(4), ("screen", MIN)]).summary
+    assert s["headline"].startswith("Looked at the screen or took notes all of the recording")
+    assert "; took notes until 2:" in s["headline"] and s["headline"].endswith("then stopped.")
 
 
 def test_headline_when_too_little_face() -> None:
