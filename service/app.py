@@ -17,7 +17,7 @@ from service.db import create_schema, make_engine
 from service.deps import AppState
 from service.metrics import Metrics, MetricsMiddleware
 from service.queue import HueyQueue
-from service.routes import account, analyses, health, results
+from service.routes import account, analyses, health, results, ui, video
 from service.settings import Settings, get_settings
 from service.storage import Storage
 from service.store import Store
@@ -33,6 +33,9 @@ and an HTML report.
 2. Poll `GET /v1/analyses/{id}` until `status` is `succeeded` (or pass `webhook_url`).
 3. Read `…/result`, `…/windows`, `…/events`, `…/frames.csv` or `…/report.html`.
 4. `DELETE /v1/analyses/{id}` removes the video, every derived file and the record.
+
+With `keep_video`, `…/video` serves the recording (Range requests, for seeking) and
+`…/video-link` a short-lived link to it for a `<video src>`. The web page is at `/`.
 
 Authenticate with `Authorization: Bearer <key>`. Errors are RFC 9457 `application/problem+json`.
 """
@@ -80,7 +83,7 @@ def create_app() -> FastAPI:
         ],
     )
     problems.install(app)
-    for module in (analyses, results, account, health):
+    for module in (analyses, video, results, account, health, ui):
         app.include_router(module.router)
     app.add_middleware(MetricsMiddleware, metrics=lambda: _metrics(app))
     return app

@@ -194,3 +194,15 @@ class Health(BaseModel):
 
     status: str = Field(examples=["ok"])
     checks: dict[str, str] = Field(default_factory=dict, examples=[{"database": "ok"}])
+
+
+class VideoLinkOut(BaseModel):
+    """A short-lived link that opens the kept video without an API key (for a `<video src>`)."""
+
+    url: str = Field(
+        examples=[
+            f"/v1/analyses/{_ID}/video?token=1738318323."
+            "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+        ]
+    )
+    expires_at: datetime = Field(description="when the link stops working")
