@@ -37,11 +37,22 @@ const FAILURES = {
   worker_lost: 'the worker stopped several times while analysing it',
   internal_error: 'the analysis stopped on an internal error',
 };
+const HEADINGS = {
+  queued: 'Analysing',
+  running: 'Analysing',
+  failed: 'Could not analyse',
+  canceled: 'Stopped analysing',
+};
 const VIEWS = ['upload-view', 'progress-view', 'report-view'];
 const ROUTE = /^#\/analyses\/([A-Za-z0-9_-]{1,64})$/;
 
 const $ = (id) => document.getElementById(id);
 const state = { config: null, view: 0, timer: null, alertKind: '', checkingKey: false };
+
+// An ApiError as an alert; "unreachable" alerts clear themselves once the server answers.
+function showError(error, filename) {
+  showAlert(explain(error, filename), error.status === 0 ? 'unreachable' : 'error');
+}
 
 function showAlert({ title, detail }, kind = 'error') {
   const box = $('alert');
@@ -83,6 +94,7 @@ function setStage(stage, fraction, words) {
 
 function showProgress(analysis) {
   showView('progress-view');
+  $('progress-verb').textContent = HEADINGS[analysis.status] || HEADINGS.running;
   $('progress-name').textContent = analysis.filename;
   const final = ['succeeded', 'failed', 'canceled'].includes(analysis.status);
   $('cancel').hidden = final;
@@ -122,6 +134,7 @@ async function follow(id, view) {
     return;
   }
   showProgress(analysis);
+  analyses.update(analysis);
   if (analysis.status === 'queued' || analysis.status === 'running') {
     state.timer = setTimeout(() => follow(id, view), POLL_MS);
   } else {
@@ -130,7 +143,7 @@ async function follow(id, view) {
 }
 
 function failedToFollow(id, view, error) {
-  showAlert(explain(error), error.status === 0 ? 'unreachable' : 'error');
+  showError(error);
   if (error.status === 0) {
     state.timer = setTimeout(() => follow(id, view), RETRY_MS);
   } else if (error.status === 404) {
@@ -143,7 +156,7 @@ async function showReport(analysis, view) {
     await report.show(analysis);
   } catch (error) {
     if (view === state.view) {
-      showAlert(explain(error), error.status === 0 ? 'unreachable' : 'error');
+      showError(error);
     }
     return;
   }
@@ -196,7 +209,7 @@ async function submitUpload(event) {
     analysis = await uploadVideo(form, (share) => view === state.view && setStage('uploading', share));
   } catch (failure) {
     showView('upload-view');
-    showAlert(explain(failure, file.name), failure.status === 0 ? 'unreachable' : 'error');
+    showError(failure, file.name);
     return;
   }
   rememberId(analysis.id);
@@ -213,7 +226,7 @@ async function cancel() {
   try {
     await request(`/v1/analyses/${encodeURIComponent(match[1])}/cancel`, { method: 'POST' });
   } catch (error) {
-    showAlert(explain(error));
+    showError(error);
   }
   route();
 }
@@ -222,7 +235,7 @@ async function downloadPart(part) {
   try {
     await report.download(part);
   } catch (error) {
-    showAlert(explain(error));
+    showError(error);
   }
 }
 
@@ -304,7 +317,7 @@ async function start() {
     const response = await fetch('/ui/config', { cache: 'no-store' });
     state.config = await response.json();
   } catch {
-    showAlert(explain({ status: 0, detail: 'Reload this page once cuewatch is running.' }), 'unreachable');
+    showError({ status: 0, detail: 'Reload this page once cuewatch is running.' });
     return;
   }
   const limit = state.config.max_upload_bytes;
@@ -319,7 +332,7 @@ async function start() {
 const report = new Report();
 const upload = new UploadForm();
 const analyses = new History({
-  error: (error) => showAlert(explain(error), error.status === 0 ? 'unreachable' : 'error'),
+  error: showError,
   deleted: (id) => {
     const match = location.hash.match(ROUTE);
     if (match && match[1] === id) {

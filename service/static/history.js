@@ -135,6 +135,15 @@ export class History {
     return li;
   }
 
+  // Shows a newer state of one listed analysis (the one the page is following).
+  update(analysis) {
+    const badge = this.list.querySelector(`li[data-id="${analysis.id}"] .badge`);
+    if (badge) {
+      badge.className = `badge ${analysis.status}`;
+      badge.textContent = statusText(analysis);
+    }
+  }
+
   remove(id) {
     forgetId(id);
     this.refresh();

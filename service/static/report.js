@@ -41,7 +41,7 @@ export class Report {
   clear() {
     this.analysis = null;
     this.renewed = false;
-    this.section.insertBefore(this.noVideo, this.section.querySelector('h3'));
+    this.section.insertBefore(this.noVideo, document.getElementById('downloads-heading'));
     this.section.insertBefore(this.wrap, this.noVideo);
     this.player.pause();
     this.player.removeAttribute('src');

@@ -40,7 +40,11 @@ export class UploadForm {
     this.region = $('region');
     this.input.addEventListener('change', () => this.choose(this.input.files[0] || null));
     this.participant.addEventListener('change', () => this.showRegion());
-    this.preview.addEventListener('loadedmetadata', () => this.showPreview());
+    // The first frames are often black (a camera starting); a second in shows the people.
+    this.preview.addEventListener('loadedmetadata', () => {
+      this.preview.currentTime = Math.min(1, this.preview.duration / 2 || 0);
+    });
+    this.preview.addEventListener('seeked', () => this.showPreview());
     this.preview.addEventListener('error', () => this.hidePreview());
     this.preview.addEventListener('click', (event) => this.mark(event));
     this.wireDrop();
@@ -80,8 +84,6 @@ export class UploadForm {
   }
 
   showPreview() {
-    // The first frames are often black (a camera starting); a second in shows the people.
-    this.preview.currentTime = Math.min(1, this.preview.duration / 2 || 0);
     $('preview-wrap').hidden = false;
     this.showRegion();
   }
@@ -165,8 +167,12 @@ export class UploadForm {
     return { form, file: this.file };
   }
 
+  // Ready for the next recording: whom to judge is chosen anew, keeping the video is not.
   reset() {
     this.input.value = '';
+    this.participant.value = 'auto';
+    this.region.value = '';
+    this.showRegion();
     this.choose(null);
   }
 }
