@@ -16,7 +16,7 @@ export class Report {
     this.noVideo = document.getElementById('no-video');
     this.analysis = null;
     this.player.addEventListener('timeupdate', () => this.moveHead(this.player.currentTime * 1000));
-    this.player.addEventListener('error', () => this.renewLink());
+    this.player.addEventListener('error', () => this.playerFailed());
   }
 
   // Shows a succeeded analysis; rejects with an ApiError when its parts cannot be fetched.
@@ -41,6 +41,7 @@ export class Report {
   clear() {
     this.analysis = null;
     this.renewed = false;
+    document.getElementById('cannot-play').hidden = true;
     this.section.insertBefore(this.noVideo, document.getElementById('downloads-heading'));
     this.section.insertBefore(this.wrap, this.noVideo);
     this.player.pause();
@@ -54,9 +55,14 @@ export class Report {
     this.player.src = link.url;
   }
 
-  // A link that expired while the page stayed open: fetch a new one once, keep the position.
-  async renewLink() {
-    if (!this.analysis || this.renewed || !this.player.getAttribute('src')) {
+  // The first failure may be a link that expired while the page stayed open: fetch a new
+  // one and keep the position. A second one is a format this browser cannot play.
+  async playerFailed() {
+    if (!this.analysis || !this.player.getAttribute('src')) {
+      return;
+    }
+    if (this.renewed) {
+      document.getElementById('cannot-play').hidden = false;
       return;
     }
     this.renewed = true;
