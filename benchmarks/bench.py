@@ -14,6 +14,7 @@ import argparse
 import json
 import math
 import os
+import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -31,9 +32,11 @@ STAGE_LABELS = {
     "landmarks.detect": "  face detection (survey)",
     "landmarks.face": "  FaceMesh",
     "landmarks.hands": "  Hands",
+    "series": "  landmark lists to arrays (Tracker.series)",
     "signals": "  signals",
     "states": "  states (calibrate)",
     "aggregate": "  aggregate",
+    "result": "  result.json body (build_result)",
     "outputs.csv": "  frames.csv text",
     "outputs.json": "  result.json text",
     "report": "  report.html",
@@ -55,10 +58,26 @@ def fastest(passes: list[floor.Timing]) -> floor.Timing:
     return min(passes, key=lambda t: t.wall_s)
 
 
+def _git(*args: str) -> str:
+    repo = Path(__file__).resolve().parents[1]
+    done = subprocess.run(
+        ["git", "-C", str(repo), *args], capture_output=True, text=True, check=False
+    )
+    return done.stdout.strip()
+
+
+def code_version() -> str:
+    """The commit measured, and whether pipeline/ or service/ had uncommitted changes."""
+    dirty = _git("status", "--porcelain", "--", "pipeline", "service")
+    suffix = " + uncommitted pipeline/service changes" if dirty else ""
+    return _git("rev-parse", "--short", "HEAD") + suffix
+
+
 def measure(video: Path, args: argparse.Namespace) -> dict[str, Any]:
     """Every figure of one run, as a JSON-ready dict."""
     info = probe(video)
     figures: dict[str, Any] = {"video": str(video), "duration_s": info.duration_ms / 1000}
+    figures["code"] = code_version()
     figures["load_before"] = os.getloadavg()[0]
     runs = range(max(1, args.repeat))
     figures["decode_floor"] = vars(fastest([floor.decode_only(video) for _ in runs]))
@@ -68,7 +87,7 @@ def measure(video: Path, args: argparse.Namespace) -> dict[str, Any]:
     if not args.skip_stages:
         from stages import run_stages
 
-        figures["stages_s"], figures["stages_calls"] = run_stages(video)
+        figures["stages"] = run_stages(video)
     figures["load_after"] = os.getloadavg()[0]
     figures["cores"] = os.cpu_count()
     return figures
@@ -87,12 +106,13 @@ def derived(figures: dict[str, Any]) -> dict[str, float]:
 
 
 def _row(label: str, *values: str) -> str:
-    return f"{label:<44}" + "".join(f"{v:>10}" for v in values)
+    return f"{label:<48}" + "".join(f"{v:>10}" for v in values)
 
 
 def print_headline(figures: dict[str, Any]) -> None:
     d, r, a = figures["decode_floor"], figures["decode_rgb_floor"], figures["analysis"]
     print(f"video {Path(figures['video']).name}: {figures['duration_s']:.1f} s, {d['frames']} fr")
+    print(f"code {figures['code']}")
     print(
         f"load average {figures['load_before']:.2f} before, {figures['load_after']:.2f} after,"
         f" {figures['cores']} cores"
@@ -113,33 +133,42 @@ def print_headline(figures: dict[str, Any]) -> None:
         "peak RSS of the analysis, MB": f"{a['peak_rss_mb']:.0f}",
         "frames analysed": str(a["frames_analysed"]),
     }
+    tenths = " ".join(f"{v:.0f}" for v in a["rss_mb_by_tenth"])
     for label, value in derived_rows.items():
         print(_row(label, value))
+    print(f"RSS of the analysis by tenth of its run, MB: {tenths}")
     if a["returncode"] != 0:
         print(f"cuewatch analyze exited with {a['returncode']}:\n{a['stderr_tail']}")
 
 
-def _stage_row(label: str, seconds: float, calls: int, frames: int) -> str:
+def _stage_row(label: str, seconds: float, calls: int, frames: int, peak_mb: float) -> str:
     if math.isnan(seconds):
         return _row(label, "n/a")
     per_frame = f"{1000 * seconds / frames:.1f}" if frames else ""
-    return _row(label, f"{seconds:.2f}", per_frame, str(calls))
+    peak = "" if math.isnan(peak_mb) else f"{peak_mb:.0f}"
+    return _row(label, f"{seconds:.2f}", per_frame, str(calls), peak)
 
 
-def print_stages(stages: dict[str, float], calls: dict[str, int]) -> None:
-    frames = calls.get("decode", 0)
+def print_stages(stages: dict[str, dict[str, Any]]) -> None:
+    seconds, calls, peaks = stages["seconds"], stages["calls"], stages["peak_mb"]
+    frames, nan = calls.get("decode", 0), math.nan
     print()
-    print(_row(f"in process, {frames} sampled frames", "s", "ms/frame", "calls"))
-    print(_stage_row("decode alone (iter_frames at 5 fps)", stages["decode"], frames, frames))
-    print(_stage_row("analyze_video, total", stages["analysis"], 1, frames))
+    print(_row(f"in process, {frames} sampled frames", "s", "ms/frame", "calls", "peak MB"))
+    print(_stage_row("decode alone (iter_frames at 5 fps)", seconds["decode"], frames, frames, nan))
+    print(_stage_row("analyze_video, total", seconds["analysis"], 1, frames, nan))
     print("by the pipeline's progress reports:")
-    for key in sorted((k for k in stages if k.startswith("progress.")), key=list(stages).index):
+    for key in (k for k in seconds if k.startswith("progress.")):
         name = key.removeprefix("progress.")
         label = "until the first report (probe, models...)" if name == "start" else name
-        print(_stage_row(f"  {label}", stages[key], 1, frames))
+        print(_stage_row(f"  {label}", seconds[key], 1, frames, nan))
     print("time inside:")
     for key, label in STAGE_LABELS.items():
-        print(_stage_row(label, stages.get(key, math.nan), calls.get(key, 0), frames))
+        row = _stage_row(
+            label, seconds.get(key, nan), calls.get(key, 0), frames, peaks.get(key, nan)
+        )
+        print(row)
+    loop_peak = stages["peak_before_mb"].get("series", nan)
+    print(_row("peak RSS of the decode + landmarks loop, MB", f"{loop_peak:.0f}"))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -148,8 +177,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     figures = measure(video, args)
     figures.update(derived(figures))
     print_headline(figures)
-    if "stages_s" in figures:
-        print_stages(figures["stages_s"], figures["stages_calls"])
+    if "stages" in figures:
+        print_stages(figures["stages"])
     if args.json:
         args.json.write_text(json.dumps(figures, indent=1))
     return 0 if figures["analysis"]["returncode"] == 0 else 1

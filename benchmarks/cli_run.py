@@ -1,4 +1,5 @@
-"""`cuewatch analyze` as a child process: wall time, CPU time and peak RSS of that child."""
+"""`cuewatch analyze` as a child process: wall time, CPU time and peak RSS of that child, and
+its RSS over the run (is memory flat while frames stream, where does the peak come?)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from memory import RssSampler
+
 CUEWATCH = Path(sys.executable).with_name("cuewatch")
 
 
@@ -22,6 +25,7 @@ class ChildRun:
     wall_s: float
     cpu_s: float
     peak_rss_mb: float
+    rss_mb_by_tenth: list[float]
     frames_analysed: int
     stderr_tail: str
 
@@ -39,8 +43,11 @@ def analyze(video: Path, extra_args: tuple[str, ...] = ()) -> ChildRun:
         command = [str(CUEWATCH), "analyze", str(video), "--out", out, *extra_args]
         started = time.perf_counter()
         proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=err)
+        sampler = RssSampler(proc.pid)
+        sampler.start()
         _, status, usage = os.wait4(proc.pid, 0)
         wall_s = time.perf_counter() - started
+        sampler.stop()
         proc.returncode = os.waitstatus_to_exitcode(status)
         err.seek(0)
         return ChildRun(
@@ -48,6 +55,7 @@ def analyze(video: Path, extra_args: tuple[str, ...] = ()) -> ChildRun:
             wall_s=wall_s,
             cpu_s=usage.ru_utime + usage.ru_stime,
             peak_rss_mb=usage.ru_maxrss / 1024,  # kilobytes on Linux
+            rss_mb_by_tenth=sampler.by_tenth(),
             frames_analysed=_frames_analysed(Path(out) / "result.json"),
             stderr_tail=err.read()[-2000:],
         )

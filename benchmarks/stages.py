@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from memory import reset_peak, status_mb
+
 from pipeline import decode
 from pipeline.analyze import analyze_video
 from pipeline.config import PipelineConfig
@@ -31,11 +33,13 @@ from pipeline.types import Frame
 
 @dataclass(frozen=True)
 class Probe:
-    """A function (or `Class.method`) whose inside time is added to `label`."""
+    """A function (or `Class.method`) whose inside time is added to `label`; with `memory`,
+    also the peak RSS reached inside it (for stages called once, not per frame)."""
 
     label: str
     module: str
     name: str
+    memory: bool = False
 
 
 # The stage functions `analyze_video` composes and the model calls inside the landmarks
@@ -45,12 +49,14 @@ PROBES = (
     Probe("landmarks.face", "pipeline.landmarks", "LandmarkModel.face"),
     Probe("landmarks.hands", "pipeline.landmarks", "LandmarkModel.all_hands"),
     Probe("landmarks.hands", "pipeline.landmarks", "LandmarkModel.hands"),
-    Probe("signals", "pipeline.signals", "compute_signals"),
-    Probe("states", "pipeline.calibrate", "classify"),
-    Probe("aggregate", "pipeline.aggregate", "aggregate"),
-    Probe("outputs.csv", "pipeline.output", "frames_csv"),
-    Probe("outputs.json", "pipeline.output", "to_json"),
-    Probe("report", "pipeline.report", "render_report"),
+    Probe("series", "pipeline.track", "Tracker.series", memory=True),
+    Probe("signals", "pipeline.signals", "compute_signals", memory=True),
+    Probe("states", "pipeline.calibrate", "classify", memory=True),
+    Probe("aggregate", "pipeline.aggregate", "aggregate", memory=True),
+    Probe("result", "pipeline.analyze", "build_result", memory=True),
+    Probe("outputs.csv", "pipeline.output", "frames_csv", memory=True),
+    Probe("outputs.json", "pipeline.output", "to_json", memory=True),
+    Probe("report", "pipeline.report", "render_report", memory=True),
 )
 
 
@@ -60,19 +66,29 @@ class Clock:
 
     seconds: dict[str, float] = field(default_factory=dict)
     calls: dict[str, int] = field(default_factory=dict)
+    peak_mb: dict[str, float] = field(default_factory=dict)
+    # The peak RSS since the previous reset, read just before the first call of a label
+    # resets it: before `series`, the peak of the decode + landmarks loop.
+    peak_before_mb: dict[str, float] = field(default_factory=dict)
 
     def add(self, label: str, seconds: float) -> None:
         self.seconds[label] = self.seconds.get(label, 0.0) + seconds
         self.calls[label] = self.calls.get(label, 0) + 1
 
-    def wrap(self, label: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+    def wrap(self, label: str, fn: Callable[..., Any], memory: bool) -> Callable[..., Any]:
         @functools.wraps(fn)
         def timed(*args: Any, **kwargs: Any) -> Any:
+            if memory:
+                self.peak_before_mb.setdefault(label, status_mb("VmHWM"))
+            tracked = memory and reset_peak()
             started = time.perf_counter()
             try:
                 return fn(*args, **kwargs)
             finally:
                 self.add(label, time.perf_counter() - started)
+                if tracked:
+                    peak = status_mb("VmHWM")
+                    self.peak_mb[label] = max(self.peak_mb.get(label, 0.0), peak)
 
         return timed
 
@@ -137,7 +153,7 @@ def _install(stack: ExitStack, clock: Clock) -> None:
         if found is None:
             continue
         owner, attr, original = found
-        wrapped = clock.wrap(probe.label, original)
+        wrapped = clock.wrap(probe.label, original, probe.memory)
         stack.enter_context(_patched(owner, attr, wrapped))
         if "." not in probe.name:
             _patch_everywhere(stack, original, wrapped)
@@ -166,14 +182,14 @@ def _install_frame_wait(stack: ExitStack, clock: Clock) -> None:
     stack.enter_context(_patched(decode, "iter_frames", iter_frames))
 
 
-def run_stages(
-    video: Path, config: PipelineConfig | None = None
-) -> tuple[dict[str, float], dict[str, int]]:
+def run_stages(video: Path, config: PipelineConfig | None = None) -> dict[str, dict[str, Any]]:
     """Times decoding alone, then one full `analyze_video` of `video` stage by stage.
 
     Returns:
-        Seconds by label (`decode`, `analysis`, `progress.<stage>` and the probes' labels)
-        and calls by label (`decode` counts the sampled frames).
+        `seconds` by label (`decode`, `analysis`, `progress.<stage>`, the probes' labels),
+        `calls` by label (`decode` counts the sampled frames), `peak_mb` (peak RSS inside
+        each stage probed for memory) and `peak_before_mb` (peak RSS since the start of the
+        analysis or the previous such stage, read as each one begins).
     """
     config = config or PipelineConfig()
     clock = Clock()
@@ -185,7 +201,13 @@ def run_stages(
     with ExitStack() as stack, tempfile.TemporaryDirectory(prefix="cuewatch-stages-") as out:
         _install(stack, clock)
         _install_frame_wait(stack, clock)
+        reset_peak()
         progress.started = started = time.perf_counter()
         analyze_video(video, out, config, on_progress=progress)
         clock.add("analysis", time.perf_counter() - started)
-    return clock.seconds | progress.durations(clock.seconds["analysis"]), clock.calls
+    return {
+        "seconds": clock.seconds | progress.durations(clock.seconds["analysis"]),
+        "calls": clock.calls,
+        "peak_mb": clock.peak_mb,
+        "peak_before_mb": clock.peak_before_mb,
+    }
