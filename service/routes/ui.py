@@ -73,9 +73,11 @@ async def report(
     analysis_id: str, store: StoreDep, storage: StorageDep, client: ClientDep
 ) -> HTMLResponse:
     row = await find(store, client, analysis_id)
-    path = storage.result_file(row.id, row.result_token, "result.json")
-    if row.status != Status.SUCCEEDED or path is None:
+    if row.status != Status.SUCCEEDED:
         raise Problem(409, "not-ready", f"analysis {row.id!r} is {row.status}; no report yet")
+    path = storage.result_file(row.id, row.result_token, "result.json")
+    if path is None:
+        raise Problem(404, "not-found", f"analysis {row.id!r} has no result.json")
     result = await run_in_threadpool(lambda: json.loads(path.read_text(encoding="utf-8")))
     html = await run_in_threadpool(report_fragment, result)
     return HTMLResponse(html, headers={"Cache-Control": "private, no-store"})
