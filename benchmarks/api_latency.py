@@ -6,7 +6,7 @@ dir, uploads a recording, waits until its job runs, then lets `--clients` concur
 (with the job statuses seen, so a job that ended early shows). The same load is then measured
 again with the job canceled (the idle API, for comparison). Stops the server it started.
 
-    .venv/bin/python benchmarks/api_latency.py [--video FILE] [--clients 50] [--think-ms 0]
+    .venv/bin/python benchmarks/api_latency.py [--video FILE] [--clients 50] [--think-ms 1000]
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import argparse
 import asyncio
 import json
 import os
+import random
 import sys
 import tempfile
 import time
@@ -83,6 +84,9 @@ class Phase:
 
 async def _poll(client: httpx.AsyncClient, phase: Phase) -> None:
     load = phase.load
+    # Pollers with a think time start at random moments and pause +-50% around it, like
+    # independent clients; in step, they would arrive in bursts of `clients` at once.
+    await asyncio.sleep(random.uniform(0, phase.think_s))
     while time.monotonic() < phase.until and phase.budget > 0:
         phase.budget -= 1
         started = time.perf_counter()
@@ -98,7 +102,7 @@ async def _poll(client: httpx.AsyncClient, phase: Phase) -> None:
         body = response.json()
         load.statuses.add(str(body.get("status")))
         load.stages.add(str(body.get("stage")))
-        await asyncio.sleep(phase.think_s)
+        await asyncio.sleep(phase.think_s * random.uniform(0.5, 1.5))
 
 
 async def hammer(url: str, clients: int, seconds: float, max_requests: int, think_s: float) -> Load:
@@ -148,7 +152,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--clients", type=int, default=50)
     p.add_argument("--seconds", type=float, default=20.0, help="polling time per phase")
     p.add_argument("--max-requests", type=int, default=50_000, help="cap per phase")
-    p.add_argument("--think-ms", type=float, default=0.0, help="pause between a client's polls")
+    p.add_argument("--think-ms", type=float, default=1000.0, help="mean pause between polls")
     p.add_argument("--json", type=Path, default=None, help="also write the figures here")
     p.add_argument(
         "--nice-workers", type=int, default=0, help="experiment: renice the worker processes"

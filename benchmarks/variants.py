@@ -4,7 +4,9 @@
   decoder thread counts, against the default used by `pipeline.decode`;
 - RGB conversion of a sampled frame: full size against a conversion that also shrinks;
 - the models, per sampled frame: FaceMesh, Hands and the face detector on the full frame
-  and on a half-size frame, Hands with the heavier model.
+  and on a half-size frame, Hands with the heavier model;
+- FaceMesh and Hands one after the other on each frame, against Hands in a second thread
+  (MediaPipe runs its graphs outside the GIL, so two models can use both cores).
 
 Wall and CPU (all threads of this process) per frame are printed for each.
 
@@ -17,6 +19,7 @@ import argparse
 import sys
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from itertools import islice
 from pathlib import Path
@@ -123,6 +126,34 @@ def model_variants(images: list[Image], config: PipelineConfig) -> None:
     _model_row("face detector (full range), 640x360", FaceDetector(), "detect", half)
 
 
+def _both_in_turn(face: LandmarkModel, hands: LandmarkModel) -> Callable[[Image], object]:
+    return lambda image: (face.face(image), hands.hands(image))
+
+
+def _both_at_once(
+    face: LandmarkModel, hands: LandmarkModel, pool: ThreadPoolExecutor
+) -> Callable[[Image], object]:
+    def run(image: Image) -> object:
+        pending = pool.submit(hands.hands, image)
+        return face.face(image), pending.result()
+
+    return run
+
+
+def concurrency_variants(images: list[Image], config: PipelineConfig) -> None:
+    """FaceMesh then Hands on each frame, against Hands in a second thread meanwhile."""
+    print(_row(f"\nFaceMesh + Hands on one frame ({len(images)} frames)", "wall ms", "cpu ms"))
+    with (
+        LandmarkModel(config, hands=False) as face,
+        LandmarkModel(config, face=False) as hands,
+        ThreadPoolExecutor(1) as pool,
+    ):
+        turn = _per_frame_ms(_both_in_turn(face, hands), images)
+        once = _per_frame_ms(_both_at_once(face, hands, pool), images)
+    print(_row("one after the other (as the pipeline does)", *(f"{v:.1f}" for v in turn)))
+    print(_row("Hands in a second thread meanwhile", *(f"{v:.1f}" for v in once)))
+
+
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     p.add_argument("--minutes", type=float, default=3.0, help="bench recording length")
@@ -140,7 +171,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.skip_decode:
         decode_variants(video, config.fps)
     conversion_variants(video, args.frames)
-    model_variants(sampled_images(video, config.fps, args.frames), config)
+    images = sampled_images(video, config.fps, args.frames)
+    model_variants(images, config)
+    concurrency_variants(images, config)
     return 0
 
 
