@@ -16,6 +16,9 @@ class PipelineConfig:
     min_tracking_confidence: float = 0.5
     # Hands are only an auxiliary note-taking cue; the light model is enough to see them.
     hands_model_complexity: int = 0
+    # Hands only support the note-taking cue, which unfolds over seconds: every second
+    # analysed frame is enough, and halves the most expensive model's cost.
+    hands_every_n_frames: int = 2
 
     # --- locating participants ------------------------------------------------------------
     # Surveys (full-range face detector over tiles and their quarters) this often pick up
@@ -34,6 +37,10 @@ class PipelineConfig:
     min_crop_side_px: int = 384
     # People sharing a tile are meshed in a square this many face-widths wide around them.
     face_crop_scale: float = 3.0
+    # A person alone in a tile is also meshed on a face crop when the tile is this many times
+    # the crop's area: the mesh resamples the face to 192 px anyway, so the rest of a big
+    # frame is pure conversion cost (a 720p frame costs twice a 640 px one).
+    crop_area_ratio: float = 1.6
     # A 3x3 gallery is the largest common layout; further faces are crowds, not the call.
     max_participants: int = 9
     # Participants seen in fewer analysed frames than this share were detector mistakes.

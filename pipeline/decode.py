@@ -259,6 +259,8 @@ def _decode_file(options: _Options, out: queue.Queue[_Item], stop: threading.Eve
         stream = _video_stream(container, options.path)
         # Frame and slice threads: decoding is, with the landmark model, the pipeline's cost.
         stream.thread_type = "AUTO"
+        if _may_skip_nonref(container, stream, options.fps):
+            stream.codec_context.skip_frame = "NONREF"
         clock = _Clock(stream)
         try:
             _decode_stream(container.decode(stream), clock, options, out, stop)
@@ -269,6 +271,23 @@ def _decode_file(options: _Options, out: queue.Queue[_Item], stop: threading.Eve
         if stop.is_set():
             return None
         return _check_complete(options.path, clock, _declared_end_ms(container, stream, clock))
+
+
+# Containers whose frames carry no timestamps: skipping frames would break the frame count
+# their times are derived from.
+_RAW_FORMATS = {"h264", "hevc", "mjpeg", "mpeg4video", "m4v", "rawvideo"}
+
+
+def _may_skip_nonref(
+    container: av.container.InputContainer, stream: av.video.stream.VideoStream, fps: float | None
+) -> bool:
+    """Whether to skip frames no other frame refers to (B-frames): safe when sampling well
+    below the source rate, since the sampler only takes the first frame after each instant
+    and a skipped one is at most a frame or two from the next decoded one; it spares about
+    half the decoding of a typical H.264 recording."""
+    rate = float(stream.average_rate or 0)
+    sampling = fps is not None and fps > 0 and rate >= 2.5 * fps
+    return sampling and not set(container.format.name.split(",")) & _RAW_FORMATS
 
 
 def _decode_stream(

@@ -32,6 +32,9 @@ Detections = list[tuple[PixelBox, float]]
 # Tiles at least twice this size (short side) are also searched quarter by quarter, where a
 # small face fills enough of the detector's 192 px input to be found.
 SURVEY_WINDOW_MIN_PX = 192
+# Hands are large in the picture; the palm detector works at 192 px, so a 640 px picture
+# loses nothing it uses and costs a quarter of the conversion of a 1280 px one.
+HANDS_MAX_SIDE_PX = 640
 F32 = npt.NDArray[np.float32]
 
 
@@ -48,6 +51,9 @@ class Slot:
     hands: list[F32] = field(default_factory=list)
     area_sum: float = 0.0
     shares_tile: bool = False
+    # Meshed on a crop around the face (people sharing a tile, or a face small in a big
+    # tile) rather than on the whole tile.
+    cropped: bool = False
     seen: bool = True  # a fresh detection counts as seen
     lost_since_ms: int | None = None
 
@@ -62,12 +68,17 @@ def _nms(found: Detections, min_iou: float = 0.3) -> Detections:
 
 
 def survey(
-    detector: FaceDetector, image: npt.NDArray[np.uint8], tiles: list[PixelBox], min_side_px: int
+    detector: FaceDetector,
+    image: npt.NDArray[np.uint8],
+    tiles: list[PixelBox],
+    min_side_px: int | None,
 ) -> Detections:
-    """Faces in the frame, in pixels, searched tile by tile and at a closer scale."""
+    """Faces in the frame, in pixels, searched tile by tile and, unless min_side_px is None,
+    also at a closer scale (overlapping quarters of tiles at least twice that size)."""
     found: Detections = []
     for tile in tiles:
-        for x, y, w, h in locate.survey_windows(tile, min_side_px):
+        windows = [tile] if min_side_px is None else locate.survey_windows(tile, min_side_px)
+        for x, y, w, h in windows:
             rows = detector.detect(np.ascontiguousarray(image[y : y + h, x : x + w]))
             for r in rows:
                 box = (int(x + r[0] * w), int(y + r[1] * h), int(r[2] * w), int(r[3] * h))
@@ -119,6 +130,9 @@ class Tracker:
         self._hand_model: LandmarkModel | None = None
         self._last_survey_ms: int | None = None
         self._pending: Detections = []
+        self._hand_calls = 0
+        self._surveys = 0
+        self._last_hands: list[F32] = []
 
     def close(self) -> None:
         for slot in self.slots:
@@ -169,7 +183,7 @@ class Tracker:
             points = _to_frame(points, slot.region, self.frame_wh)
             slot.face = _face_box(points, self.frame_wh)
             slot.area_sum += slot.face[2] * slot.face[3] / (self.frame_wh[0] * self.frame_wh[1])
-            if slot.shares_tile and _off_centre(slot):
+            if slot.cropped and _off_centre(slot):
                 self._recentre(slot, slot.face)
         slot.faces.append(points)
 
@@ -189,7 +203,16 @@ class Tracker:
         return float(self.frame_wh[0] * self.frame_wh[1])
 
     def _survey(self, frame: Frame) -> None:
-        found = survey(self._detector, frame.image, self.tiles, SURVEY_WINDOW_MIN_PX)
+        self._surveys += 1
+        # Small faces (quarters) are looked for early, when someone is lost, and on every
+        # fourth survey: they are there from the start of a call, and cost 4 detections a tile.
+        close = (
+            frame.timestamp_ms < self.config.survey_early_ms
+            or any(s.lost_since_ms is not None for s in self.slots)
+            or self._surveys % 4 == 0
+        )
+        windows = SURVEY_WINDOW_MIN_PX if close else None
+        found = survey(self._detector, frame.image, self.tiles, windows)
         pending = []
         for box, score in found:
             slot = self._match(box)
@@ -199,7 +222,7 @@ class Tracker:
                 pending.append((box, score))
             elif (
                 slot is not None
-                and slot.shares_tile
+                and slot.cropped
                 and not locate.contains(
                     locate.face_region(slot.region, slot.tile, 0.5), _centre(box)
                 )
@@ -255,10 +278,20 @@ class Tracker:
     def _assign_regions(self) -> None:
         for slot in self.slots:
             mates = [s for s in self.slots if s.tile == slot.tile]
-            shares = len(mates) > 1
-            if shares and not slot.shares_tile:
+            slot.shares_tile = len(mates) > 1
+            crop = slot.shares_tile or self._small_in_tile(slot)
+            if crop and not slot.cropped:
                 self._recentre(slot, slot.face)
-            slot.shares_tile = shares
+            elif not crop:
+                slot.region = slot.tile
+            slot.cropped = crop
+
+    def _small_in_tile(self, slot: Slot) -> bool:
+        """The face's crop is a small part of its tile: meshing the crop spares converting
+        the rest of the picture (most of a 720p frame) on every frame."""
+        region = locate.face_region(slot.face, slot.tile, self.config.face_crop_scale)
+        tile_area = slot.tile[2] * slot.tile[3]
+        return region[2] * region[3] * self.config.crop_area_ratio < tile_area
 
     def _hands(self, image: npt.NDArray[np.uint8]) -> None:
         if not self.with_hands:
@@ -269,7 +302,7 @@ class Tracker:
             # Two hands per person in view, within reason: each found hand costs a model run.
             most = min(2 * max(len(self.slots), 1), 6)
             self._hand_model = LandmarkModel(self.config, face=False, max_hands=most)
-        found = self._hand_model.all_hands(image)
+        found = self._found_hands(image)
         per_slot: dict[int, list[F32]] = {s.index: [] for s in self.slots}
         for hand in found:
             owner = self._owner(hand)
@@ -277,6 +310,18 @@ class Tracker:
                 per_slot[owner.index].append(hand)
         for slot in self.slots:
             slot.hands.append(_pack_hands(per_slot[slot.index]))
+
+    def _found_hands(self, image: npt.NDArray[np.uint8]) -> list[F32]:
+        """Hands on every n-th frame, on a reduced picture; in between the last ones hold.
+
+        Hands only support the note-taking cue (low, moving), which changes over seconds,
+        and the hand model costs more than the face mesh.
+        """
+        assert self._hand_model is not None
+        self._hand_calls += 1
+        if (self._hand_calls - 1) % self.config.hands_every_n_frames == 0:
+            self._last_hands = self._hand_model.all_hands(_shrink(image, HANDS_MAX_SIDE_PX))
+        return self._last_hands
 
     def _owner(self, hand: F32) -> Slot | None:
         w, h = self.frame_wh
@@ -288,6 +333,15 @@ class Tracker:
         """One series per participant, in slot order, in full-frame coordinates."""
         wh = np.array(self.frame_wh, dtype=np.int64)
         return [series_from_lists(self.times, s.faces, s.hands, wh) for s in self.slots]
+
+
+def _shrink(image: npt.NDArray[np.uint8], max_side: int) -> npt.NDArray[np.uint8]:
+    h, w = image.shape[:2]
+    if max(h, w) <= max_side:
+        return image
+    scale = max_side / max(h, w)
+    size = (round(w * scale), round(h * scale))
+    return np.ascontiguousarray(cv2.resize(image, size, interpolation=cv2.INTER_AREA))
 
 
 def _same_face(a: PixelBox, b: PixelBox) -> bool:
