@@ -17,6 +17,11 @@ from pipeline.types import Attention, AttentionSeries, Baseline, Signals
 F = npt.NDArray[np.float64]
 States = npt.NDArray[np.int8]
 
+# Up to this many frames are tried as cluster centres (a 4-minute recording at 5 fps); a
+# longer one tries every k-th frame, which still lands inside any cluster worth finding.
+MAX_CANDIDATES = 1200
+# Candidates counted against all frames this many at a time (memory BLOCK x N).
+BLOCK = 256
 # The eye's neutral position sits a few degrees above the corner line in this measure, so a
 # person looking into the lens reads about this gaze pitch.
 NEUTRAL_EYE_PITCH_DEG = 8.0
@@ -47,20 +52,41 @@ def _open_reference(signals: Signals, valid: npt.NDArray[np.bool_]) -> float:
     return float(np.percentile(pool, 80)) if pool.size else float("nan")
 
 
-def _cluster_scores(points: F, openness: F, head_pitch: F, open_ref: float, radius: float) -> F:
-    """Score of each frame as a cluster centre: neighbours x direction prior x lid factor x
-    head-bow factor (a desk is below the screen: bowed head, lowered lids)."""
-    d = np.linalg.norm(points[:, None, :] - points[None, :, :], axis=-1)
-    near = d < radius
-    counts = near.sum(axis=1).astype(np.float64)
-    centre = points - np.array([0.0, NEUTRAL_EYE_PITCH_DEG])
-    prior = np.exp(-0.5 * (np.linalg.norm(centre, axis=1) / PRIOR_SPREAD_DEG) ** 2)
-    lid = np.array([np.median(openness[row]) for row in near]) / open_ref
-    lid_factor = np.clip((lid - LIDS_SHUT_RATIO) / (LOWERED_LIDS_RATIO - LIDS_SHUT_RATIO), 0.05, 1)
+def _row_medians(near: npt.NDArray[np.bool_], values: F) -> F:
+    """Median of `values` over each row's neighbours (every row has at least itself)."""
+    return np.asarray(np.nanmedian(np.where(near, values[None, :], np.nan), axis=1))
+
+
+def _cluster_scores(
+    points: F, openness: F, head_pitch: F, open_ref: float, radius: float
+) -> tuple[npt.NDArray[np.int64], F]:
+    """Scores of candidate cluster centres: neighbours x direction prior x lid factor x
+    head-bow factor (a desk is below the screen: bowed head, lowered lids).
+
+    Candidates are every frame up to `MAX_CANDIDATES` (evenly spread beyond), counted
+    against every frame in blocks, so memory stays `BLOCK x N` for a recording of any
+    length instead of `N x N`.
+
+    Returns:
+        The candidates' indices into `points` and their scores.
+    """
+    n = points.shape[0]
+    cand = np.unique(np.linspace(0, n - 1, min(n, MAX_CANDIDATES)).round().astype(np.int64))
     upright = float(np.percentile(head_pitch, 90))
-    bow = np.maximum(0.0, upright - np.array([np.median(head_pitch[row]) for row in near]))
-    bow_factor = np.exp(-0.5 * (bow / HEAD_BOW_SPREAD_DEG) ** 2)
-    return np.asarray(counts * prior * lid_factor * bow_factor)
+    scores = []
+    for start in range(0, cand.size, BLOCK):
+        centres = points[cand[start : start + BLOCK]]
+        near = np.linalg.norm(centres[:, None, :] - points[None, :, :], axis=-1) < radius
+        counts = near.sum(axis=1).astype(np.float64)
+        shifted = centres - np.array([0.0, NEUTRAL_EYE_PITCH_DEG])
+        prior = np.exp(-0.5 * (np.linalg.norm(shifted, axis=1) / PRIOR_SPREAD_DEG) ** 2)
+        lid = _row_medians(near, openness) / open_ref
+        span = LOWERED_LIDS_RATIO - LIDS_SHUT_RATIO
+        lid_factor = np.clip((lid - LIDS_SHUT_RATIO) / span, 0.05, 1)
+        bow = np.maximum(0.0, upright - _row_medians(near, head_pitch))
+        bow_factor = np.exp(-0.5 * (bow / HEAD_BOW_SPREAD_DEG) ** 2)
+        scores.append(counts * prior * lid_factor * bow_factor)
+    return cand, np.concatenate(scores)
 
 
 def learn_baseline(signals: Signals, config: PipelineConfig) -> Baseline | None:
@@ -82,8 +108,10 @@ def learn_baseline(signals: Signals, config: PipelineConfig) -> Baseline | None:
     pts = pts.astype(np.float64)
     openness = signals.eye_openness[usable].astype(np.float64)
     head_pitch = signals.head_pitch_deg[usable].astype(np.float64)
-    scores = _cluster_scores(pts, openness, head_pitch, open_ref, config.calibration_radius_deg)
-    best = int(np.argmax(scores))
+    cand, scores = _cluster_scores(
+        pts, openness, head_pitch, open_ref, config.calibration_radius_deg
+    )
+    best = int(cand[int(np.argmax(scores))])
     members = np.linalg.norm(pts - pts[best], axis=1) < config.calibration_radius_deg
     centre = np.median(pts[members], axis=0)
     spread = float(np.median(np.linalg.norm(pts[members] - centre, axis=1)))

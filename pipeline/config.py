@@ -16,9 +16,14 @@ class PipelineConfig:
     min_tracking_confidence: float = 0.5
     # Hands are only an auxiliary note-taking cue; the light model is enough to see them.
     hands_model_complexity: int = 0
-    # Hands only support the note-taking cue, which unfolds over seconds: every second
-    # analysed frame is enough, and halves the most expensive model's cost.
-    hands_every_n_frames: int = 2
+    # Hands only support the note-taking cue (hands low or moving while looking down): they
+    # are looked for on every frame while the person looks down, otherwise once a second,
+    # which spares most of the most expensive model's cost in a call spent on the screen.
+    hands_every_n_frames: int = 5
+    # A look down, for that purpose: head pitch this far below the last 10 s median, or lids
+    # below this share of their median.
+    hands_look_down_deg: float = 8.0
+    hands_lid_drop_ratio: float = 0.8
 
     # --- locating participants ------------------------------------------------------------
     # Surveys (full-range face detector over tiles and their quarters) this often pick up

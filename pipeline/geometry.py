@@ -76,6 +76,9 @@ LEFT_EYE = EyePoints(
 )
 
 
+EYES = (RIGHT_EYE, LEFT_EYE)
+
+
 def _unit(v: F) -> F:
     return np.asarray(v / np.linalg.norm(v, axis=-1, keepdims=True))
 

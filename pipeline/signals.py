@@ -71,6 +71,22 @@ def _confidence(present: npt.NDArray[np.bool_], head_yaw: F) -> F:
     return np.where(present, 1.0 - np.nan_to_num(turn), 0.0)
 
 
+# Frames converted to float64 pixels at a time: the geometry is per frame, and a chunk keeps
+# the temporaries of a two-hour recording as small as those of a short one.
+CHUNK_FRAMES = 1024
+
+
+def _face_angles(series: LandmarkSeries) -> tuple[F, F, F, F, F, F]:
+    """Head yaw, pitch, roll, eye yaw, eye pitch and openness, each `(T,)`."""
+    parts = []
+    for start in range(0, max(len(series), 1), CHUNK_FRAMES):
+        face = _pixels(series.slice(start, start + CHUNK_FRAMES))
+        yaw, pitch, roll = geometry.head_pose_deg(face)
+        parts.append((yaw, pitch, roll, *_eyes(face, yaw)))
+    y, p, r, ey, ep, op = (np.concatenate(col) for col in zip(*parts, strict=True))
+    return y, p, r, ey, ep, op
+
+
 def compute_signals(series: LandmarkSeries, config: PipelineConfig | None = None) -> Signals:
     """Turns a landmark series into per-frame signals.
 
@@ -81,9 +97,7 @@ def compute_signals(series: LandmarkSeries, config: PipelineConfig | None = None
     Returns:
         `Signals` with `(T,)` arrays, NaN where no face (or hand) was found.
     """
-    face = _pixels(series)
-    yaw, pitch, roll = geometry.head_pose_deg(face)
-    eye_yaw, eye_pitch, openness = _eyes(face, yaw)
+    yaw, pitch, roll, eye_yaw, eye_pitch, openness = _face_angles(series)
     visible, low, motion = _hand_signals(series)
     f32 = np.float32
     return Signals(

@@ -9,13 +9,14 @@ single-camera video would be; people sharing a tile get a square crop around the
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
 import numpy.typing as npt
 
-from pipeline import locate
+from pipeline import geometry, locate
 from pipeline.config import PipelineConfig
 from pipeline.landmarks import (
     FaceDetector,
@@ -35,6 +36,8 @@ SURVEY_WINDOW_MIN_PX = 192
 # Hands are large in the picture; the palm detector works at 192 px, so a 640 px picture
 # loses nothing it uses and costs a quarter of the conversion of a 1280 px one.
 HANDS_MAX_SIDE_PX = 640
+# Frames of head pitch and lid aperture a look down is measured against (10 s at 5 fps).
+LOOK_HISTORY = 50
 F32 = npt.NDArray[np.float32]
 
 
@@ -55,6 +58,10 @@ class Slot:
     # tile) rather than on the whole tile.
     cropped: bool = False
     seen: bool = True  # a fresh detection counts as seen
+    # Recent head pitch and lid aperture, to notice a look down while recording.
+    pitch_deg: deque[float] = field(default_factory=lambda: deque(maxlen=LOOK_HISTORY))
+    lids: deque[float] = field(default_factory=lambda: deque(maxlen=LOOK_HISTORY))
+    looks_down: bool = False
     lost_since_ms: int | None = None
 
 
@@ -185,7 +192,24 @@ class Tracker:
             slot.area_sum += slot.face[2] * slot.face[3] / (self.frame_wh[0] * self.frame_wh[1])
             if slot.cropped and _off_centre(slot):
                 self._recentre(slot, slot.face)
+            self._note_posture(slot, points)
+        else:
+            slot.looks_down = False
         slot.faces.append(points)
+
+    def _note_posture(self, slot: Slot, points: F32) -> None:
+        """Whether the person is looking down now, against their own last seconds: head
+        bowed or lids lowered. Only gates the hand model; the states come later."""
+        w, h = self.frame_wh
+        face = points.astype(np.float64)[None] * np.array([w, h, w])
+        pitch = float(geometry.head_pose_deg(face)[1][0])
+        lids = max(float(geometry.eye_in_head(face, e)[2][0]) for e in geometry.EYES)
+        if slot.pitch_deg:
+            bowed = pitch < float(np.median(slot.pitch_deg)) - self.config.hands_look_down_deg
+            lowered = lids < float(np.median(slot.lids)) * self.config.hands_lid_drop_ratio
+            slot.looks_down = bowed or lowered
+        slot.pitch_deg.append(pitch)
+        slot.lids.append(lids)
 
     def _dedupe(self, now_ms: int) -> None:
         """Two crops that found the same face: the one that has followed it longer keeps it,
@@ -312,15 +336,17 @@ class Tracker:
             slot.hands.append(_pack_hands(per_slot[slot.index]))
 
     def _found_hands(self, image: npt.NDArray[np.uint8]) -> list[F32]:
-        """Hands on every n-th frame, on a reduced picture; in between the last ones hold.
+        """Hands while anyone looks down, otherwise on every n-th frame, on a reduced
+        picture; in between the last ones hold.
 
-        Hands only support the note-taking cue (low, moving), which changes over seconds,
+        Hands only support the note-taking cue (hands low or moving while looking down),
         and the hand model costs more than the face mesh.
         """
-        assert self._hand_model is not None
+        model = self._hand_model
         self._hand_calls += 1
-        if (self._hand_calls - 1) % self.config.hands_every_n_frames == 0:
-            self._last_hands = self._hand_model.all_hands(_shrink(image, HANDS_MAX_SIDE_PX))
+        due = (self._hand_calls - 1) % self.config.hands_every_n_frames == 0
+        if model is not None and (due or any(s.looks_down for s in self.slots)):
+            self._last_hands = model.all_hands(_shrink(image, HANDS_MAX_SIDE_PX))
         return self._last_hands
 
     def _owner(self, hand: F32) -> Slot | None:
