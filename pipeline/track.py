@@ -148,9 +148,11 @@ class Tracker:
             self._hand_model.close()
         self._detector.__exit__(None, None, None)
 
-    def set_layout(self, grey_frames: npt.NDArray[np.float32]) -> None:
-        """Reads the tiles from a few grey frames `(K, H, W)` (before the first `process`)."""
-        self.tiles = locate.find_tiles(grey_frames)
+    def set_layout(self, grey_frames: npt.NDArray[np.float32], scale: float = 1.0) -> None:
+        """Reads the tiles from a few grey frames `(K, H, W)` (before the first `process`),
+        given at `scale` times the size of the frames that follow."""
+        tiles = locate.find_tiles(grey_frames)
+        self.tiles = [tuple(round(v / scale) for v in t) for t in tiles]  # type: ignore[misc]
 
     def process(self, frame: Frame) -> None:
         """Landmarks of every participant in one frame (NaN for those not found)."""
