@@ -118,18 +118,7 @@ class Leases:
 
     def release(self, analysis_id: str, token: str, now: datetime) -> bool:
         """Hands a running job back to the queue (the worker is shutting down)."""
-        with self.store.session() as s:
-            done = s.execute(
-                _match(analysis_id, Status.RUNNING, token).values(
-                    status=Status.QUEUED.value,
-                    stage="queued",
-                    progress=0.0,
-                    lease_token=None,
-                    lease_expires_at=None,
-                    enqueued_at=now,
-                )
-            )
-            released = changed(done)
+        released = self._back_to_queue(analysis_id, token, now)
         if released:
             self.end_run(token, now, "released")
         return released
@@ -194,6 +183,10 @@ class Leases:
 
     def _requeue(self, analysis_id: str, token: str, now: datetime) -> bool:
         log.warning("analysis %s: worker stopped renewing its lease; re-queued", analysis_id)
+        return self._back_to_queue(analysis_id, token, now)
+
+    def _back_to_queue(self, analysis_id: str, token: str, now: datetime) -> bool:
+        """Queued again, lease dropped, if this run still holds it."""
         with self.store.session() as s:
             done = s.execute(
                 _match(analysis_id, Status.RUNNING, token).values(
