@@ -177,17 +177,26 @@ class Tracker:
             return True
         since = now_ms - last
         early = now_ms < self.config.survey_early_ms
-        lost = any(
-            s.lost_since_ms is not None and now_ms - s.lost_since_ms >= 1000 for s in self.slots
-        )
         quick = self.config.survey_early_interval_ms
+        lost = self._recently_lost(now_ms)
         return since >= (quick if early or lost else self.config.survey_interval_ms)
+
+    def _recently_lost(self, now_ms: int) -> bool:
+        """Someone lost for a second: look again soon, and closely; lost for long (camera
+        off, left the call), the regular rhythm will find them when they return."""
+        return any(
+            s.lost_since_ms is not None and 1000 <= now_ms - s.lost_since_ms <= 30_000
+            for s in self.slots
+        )
 
     def _mesh(self, slot: Slot, image: npt.NDArray[np.uint8], now_ms: int) -> None:
         crop = _crop(image, slot.region, self.config.min_crop_side_px)
         points = slot.model.face(crop)
         slot.seen = not np.isnan(points[0, 0])
-        slot.lost_since_ms = None if slot.seen else (slot.lost_since_ms or now_ms)
+        if slot.seen:
+            slot.lost_since_ms = None
+        elif slot.lost_since_ms is None:
+            slot.lost_since_ms = now_ms
         if slot.seen:
             points = _to_frame(points, slot.region, self.frame_wh)
             slot.face = _face_box(points, self.frame_wh)
@@ -234,7 +243,7 @@ class Tracker:
         # fourth survey: they are there from the start of a call, and cost 4 detections a tile.
         close = (
             frame.timestamp_ms < self.config.survey_early_ms
-            or any(s.lost_since_ms is not None for s in self.slots)
+            or self._recently_lost(frame.timestamp_ms)
             or self._surveys % 4 == 0
         )
         windows = SURVEY_WINDOW_MIN_PX if close else None
