@@ -39,7 +39,7 @@ bench: setup
 # own command from the shared clips: the labelled ones plus a few for note-taking splices.
 RECORDINGS_DIR := tests/data/landmarks
 RECORD_CLIPS := $(shell python3 -c "import json,glob; print(' '.join(sorted(json.load(open(f))['video'] for f in glob.glob('../shared/data/labels/*.json'))))" 2>/dev/null) \
-	videos/selfie_d3_looks_down.mp4 videos/composite_notes_then_stop.mp4 \
+	videos/selfie_d3_looks_down.mp4 \
 	videos/composite_camera_off_and_back.mp4 videos/vox_eyes_down.mp4 videos/sidecam_hands_keyboard.avi
 
 recordings: setup
