@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pipeline import aggregate, output, report
+from pipeline import aggregate, annotate, output, report
 from pipeline.calibrate import classify
 from pipeline.config import PipelineConfig
 from pipeline.record import (
@@ -189,7 +189,14 @@ def analyze_video(
     hooks.check()
     _write(Path(out_dir), result, [a.person for a in people], video_href)
     if annotate:
-        _annotate(Path(video), Path(out_dir), rec, people[chosen], config)
+        _annotate(
+            Path(video),
+            Path(out_dir),
+            people[chosen],
+            config,
+            series=rec.people[chosen].series,
+            frame_box=rec.frame_box,
+        )
     hooks.progress("done", 1.0)
     return result
 
@@ -204,13 +211,16 @@ def _write(
 
 
 def _annotate(
-    video: Path, out: Path, rec: Recording, lead: Analysed, config: PipelineConfig
+    video: Path,
+    out: Path,
+    lead: Analysed,
+    config: PipelineConfig,
+    *,
+    series: LandmarkSeries,
+    frame_box: tuple[float, float, float, float],
 ) -> None:
-    from pipeline import annotate
-
     p = lead.person
     scores = aggregate.frame_scores(p.states, p.note_taking, config)
-    series = rec.people[int(p.id[1:])].series
     annotate.write_annotated(
         video,
         out / "annotated.mp4",
@@ -220,5 +230,5 @@ def _annotate(
         p.states,
         scores,
         note_taking=p.note_taking,
-        box_xywh=rec.frame_box,
+        box_xywh=frame_box,
     )

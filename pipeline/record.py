@@ -205,19 +205,20 @@ def _normalised(box: tuple[int, int, int, int], frame_wh: tuple[int, int]) -> Bo
 
 def _people(tracker: Tracker, config: PipelineConfig, region: Box | None) -> list[Tracked]:
     people = []
-    for slot, series in zip(tracker.slots, tracker.series(), strict=True):
+    all_series = tracker.series()
+    for slot, series in zip(tracker.slots, all_series, strict=True):
         coverage = float(series.face_present.mean()) if len(series) else 0.0
         if coverage < config.min_participant_coverage:
             continue
         area = slot.area_sum / max(int(series.face_present.sum()), 1)
         owns = not slot.shares_tile or _dominates(slot, tracker)
-        box = slot.tile if owns else _person_box(slot.face, slot.tile)
+        # Not the tile's own: head and shoulders around the face, inside the tile.
+        box = slot.tile if owns else face_region(slot.face, slot.tile, config.face_crop_scale)
         normalised = _in_region(_normalised(box, tracker.frame_wh), region)
         people.append(Tracked(normalised, series, area * coverage, owns))
-    if not people and tracker.slots:
+    if not people and all_series:
         # Nobody's face was ever seen: the whole-picture watch keeps its hands and frames.
-        series = tracker.series()[0]
-        people.append(Tracked(_in_region(FULL_FRAME, region), series, 0.0, True))
+        people.append(Tracked(_in_region(FULL_FRAME, region), all_series[0], 0.0, True))
     if not people:
         people.append(_nobody(tracker, region))
     return sorted(people, key=lambda p: -p.prominence)
@@ -233,14 +234,6 @@ def _dominates(slot: Slot, tracker: Tracker) -> bool:
 # A face this many times larger than every other face in its tile owns the tile; the
 # others are overlays (a speaker view with a small self-view tile).
 OVERLAY_AREA_RATIO = 6.0
-
-
-def _person_box(
-    face: tuple[int, int, int, int], tile: tuple[int, int, int, int]
-) -> tuple[int, int, int, int]:
-    """Head and shoulders around a face, inside its tile."""
-
-    return face_region(face, tile, 3.0)
 
 
 def _in_region(box: Box, region: Box | None) -> Box:

@@ -30,6 +30,16 @@ from pipeline.types import MAX_HANDS, Frame, LandmarkSeries
 
 Detections = list[tuple[PixelBox, float]]
 
+# Two detections overlapping this much are one face (seen in two windows, or in two
+# surveys in a row); detector boxes of one face jitter well inside it.
+DUPLICATE_IOU = 0.3
+# A detection is a known person's face when it overlaps their last box this much, or its
+# centre is within this many face widths of it: a face moves less than that in the 1-3 s
+# between surveys, and neighbours in a gallery or a group sit further apart.
+SAME_FACE_IOU = 0.2
+SAME_FACE_SHIFT_WIDTHS = 0.6
+# Meshes of two crops overlapping this much found the same face, not two neighbours.
+SHARED_FACE_IOU = 0.4
 # Tiles at least twice this size (short side) are also searched quarter by quarter, where a
 # small face fills enough of the detector's 192 px input to be found.
 SURVEY_WINDOW_MIN_PX = 192
@@ -65,7 +75,7 @@ class Slot:
     lost_since_ms: int | None = None
 
 
-def _nms(found: Detections, min_iou: float = 0.3) -> Detections:
+def _nms(found: Detections, min_iou: float = DUPLICATE_IOU) -> Detections:
     """Keeps the most confident of overlapping detections (a face seen in several windows)."""
     kept: Detections = []
     for box, score in sorted(found, key=lambda d: -d[1]):
@@ -151,8 +161,10 @@ class Tracker:
     def set_layout(self, grey_frames: npt.NDArray[np.float32], scale: float = 1.0) -> None:
         """Reads the tiles from a few grey frames `(K, H, W)` (before the first `process`),
         given at `scale` times the size of the frames that follow."""
-        tiles = locate.find_tiles(grey_frames)
-        self.tiles = [tuple(round(v / scale) for v in t) for t in tiles]  # type: ignore[misc]
+        self.tiles = [
+            (round(x / scale), round(y / scale), round(w / scale), round(h / scale))
+            for x, y, w, h in locate.find_tiles(grey_frames)
+        ]
 
     def process(self, frame: Frame) -> None:
         """Landmarks of every participant in one frame (NaN for those not found)."""
@@ -201,7 +213,7 @@ class Tracker:
             points = _to_frame(points, slot.region, self.frame_wh)
             slot.face = _face_box(points, self.frame_wh)
             slot.area_sum += slot.face[2] * slot.face[3] / (self.frame_wh[0] * self.frame_wh[1])
-            if slot.cropped and _off_centre(slot):
+            if slot.cropped and _off_centre(slot.region, slot.face):
                 self._recentre(slot, slot.face)
             self._note_posture(slot, points)
         else:
@@ -228,7 +240,7 @@ class Tracker:
         seen = [s for s in self.slots if s.seen]
         for a in seen:
             for b in seen:
-                if a.index < b.index and b.seen and locate.iou(a.face, b.face) > 0.4:
+                if a.index < b.index and b.seen and locate.iou(a.face, b.face) > SHARED_FACE_IOU:
                     loser = b if a.area_sum >= b.area_sum else a
                     loser.faces[-1] = empty_face()
                     loser.seen, loser.lost_since_ms = False, now_ms
@@ -255,13 +267,7 @@ class Tracker:
                 self._add(box)
             elif slot is None:
                 pending.append((box, score))
-            elif (
-                slot is not None
-                and slot.cropped
-                and not locate.contains(
-                    locate.face_region(slot.region, slot.tile, 0.5), _centre(box)
-                )
-            ):
+            elif slot is not None and slot.cropped and _off_centre(slot.region, box):
                 self._recentre(slot, box)
         self._pending = pending
         if not self.slots:
@@ -275,7 +281,7 @@ class Tracker:
         """A confident face, or a less confident one seen in the same place last time."""
         if len(self.slots) >= self.config.max_participants:
             return False
-        again = any(locate.iou(box, p[0]) >= 0.3 for p in self._pending)
+        again = any(locate.iou(box, p[0]) >= DUPLICATE_IOU for p in self._pending)
         # Nobody known yet: the first face there is, is someone (a split is not possible).
         return not self.slots or score >= self.config.new_participant_min_score or again
 
@@ -384,13 +390,14 @@ def _shrink(image: npt.NDArray[np.uint8], max_side: int) -> npt.NDArray[np.uint8
 def _same_face(a: PixelBox, b: PixelBox) -> bool:
     """Overlapping, or centres closer than most of a face width (a face moved a little)."""
     size = max(a[2], a[3], b[2], b[3])
-    return locate.iou(a, b) >= 0.2 or _distance(_centre(a), _centre(b)) < 0.6 * size
+    near = _distance(_centre(a), _centre(b)) < SAME_FACE_SHIFT_WIDTHS * size
+    return locate.iou(a, b) >= SAME_FACE_IOU or near
 
 
-def _off_centre(slot: Slot) -> bool:
+def _off_centre(region: PixelBox, face: PixelBox) -> bool:
     """The face has drifted out of the middle half of its crop."""
-    middle = locate.face_region(slot.region, slot.region, 0.5)
-    return not locate.contains(middle, _centre(slot.face))
+    middle = locate.face_region(region, region, 0.5)
+    return not locate.contains(middle, _centre(face))
 
 
 def _pack_hands(hands: list[F32]) -> F32:

@@ -5,7 +5,7 @@ Missing data is NaN with fixed shapes. Times are integer milliseconds from the f
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import IntEnum
 from pathlib import Path
 from typing import Any
@@ -236,7 +236,6 @@ class Participant:
     signals: Signals
     states: AttentionSeries
     note_taking: BoolArray
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def coverage(self) -> float:

@@ -144,10 +144,8 @@ def evaluate(args: argparse.Namespace) -> int:
 
 
 def _predict(label: Any, config: PipelineConfig, cache: Path | None) -> tuple[Any, Any]:
-    from pipeline.analyze import locate_and_record
-    from pipeline.calibrate import classify
+    from pipeline.analyze import analyse_series, locate_and_record
     from pipeline.record import Hooks
-    from pipeline.signals import compute_signals
     from pipeline.types import LandmarkSeries
 
     cached = cache / f"{label.name}.npz" if cache else None
@@ -161,5 +159,5 @@ def _predict(label: Any, config: PipelineConfig, cache: Path | None) -> tuple[An
         if cached is not None:
             cached.parent.mkdir(parents=True, exist_ok=True)
             series.save(cached)
-    states = classify(compute_signals(series, config), config)
+    states = analyse_series(series, config).person.states
     return states.timestamp_ms, states.attention
