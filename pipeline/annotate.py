@@ -10,15 +10,13 @@ import math
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
-from fractions import Fraction
 from pathlib import Path
 
-import av
 import cv2
 import numpy as np
 import numpy.typing as npt
 
-from pipeline.decode import iter_frames, probe
+from pipeline.decode import encode_h264, iter_frames, probe
 from pipeline.geometry import FacePoint
 from pipeline.runs import clock
 from pipeline.types import (
@@ -146,28 +144,6 @@ def _annotated_frames(
         yield frame.timestamp_ms, _even(image)
 
 
-def _encode(frames: Iterator[tuple[int, Image]], out_path: Path, fps: float) -> int:
-    rate = Fraction(round(fps * 1000), 1000)
-    written, last_pts = 0, -1
-    with av.open(str(out_path), "w", format="mp4") as container:
-        stream = None
-        for ts_ms, image in frames:
-            if stream is None:
-                stream = container.add_stream("libx264", rate=rate)
-                stream.height, stream.width = image.shape[:2]
-                stream.pix_fmt = "yuv420p"
-                stream.options = {"crf": "23", "preset": "veryfast"}
-            # Times come from the frames: variable-rate sources stay in sync.
-            pts = max(last_pts + 1, round(ts_ms * rate / 1000))
-            vf = av.VideoFrame.from_ndarray(np.ascontiguousarray(image), format="rgb24")
-            vf.pts, last_pts = pts, pts
-            container.mux(stream.encode(vf))
-            written += 1
-        if stream is not None:
-            container.mux(stream.encode(None))
-    return written
-
-
 def write_annotated(  # noqa: PLR0917 - the positional order is the analyze contract
     video: Path,
     out_path: Path,
@@ -207,7 +183,7 @@ def write_annotated(  # noqa: PLR0917 - the positional order is the analyze cont
     source = OverlaySource(series, signals, labels, notes, scores_by_ms, box_xywh)
     tmp = out_path.with_name(f".{out_path.name}.tmp")
     try:
-        written = _encode(_annotated_frames(video, timeline_ms, source, fps), tmp, fps)
+        written = encode_h264(_annotated_frames(video, timeline_ms, source, fps), tmp, fps)
         os.replace(tmp, out_path)
     finally:
         tmp.unlink(missing_ok=True)
