@@ -17,9 +17,10 @@ class PipelineConfig:
     # Hands are only an auxiliary note-taking cue; the light model is enough to see them.
     hands_model_complexity: int = 0
     # Hands only support the note-taking cue (hands low or moving while looking down): they
-    # are looked for on every frame while the person looks down, otherwise once a second,
-    # which spares most of the most expensive model's cost in a call spent on the screen.
-    hands_every_n_frames: int = 5
+    # are looked for on every frame while the person looks down and, if this is above 0, on
+    # every n-th frame besides. 0 spares the most expensive model in a call spent on the
+    # screen (the cue weighs hands over a run of looks down, which are all looked at).
+    hands_every_n_frames: int = 0
     # A look down, for that purpose: head pitch this far below the last 10 s median, or lids
     # below this share of their median.
     hands_look_down_deg: float = 8.0

@@ -6,6 +6,7 @@ All functions are vectorised over time: landmark arrays are `(T, 478, 3)` in pix
 
 from __future__ import annotations
 
+import math
 from enum import IntEnum
 from typing import NamedTuple
 
@@ -135,3 +136,38 @@ def eye_in_head(face: F, eye: EyePoints) -> tuple[F, F, F]:
     pitch = -np.degrees(np.arcsin(np.clip(EYE_WIDTH_IN_RADII * dy, -1, 1)))
     gaps = [np.linalg.norm(face[:, u, :2] - face[:, lo, :2], axis=-1) for u, lo in lids]
     return yaw, pitch, np.mean(gaps, axis=0) / width
+
+
+def pitch_and_aperture(face: F) -> tuple[float, float]:
+    """Head pitch (degrees, as `head_pose_deg`) and the more open eye's lid aperture (as
+    `eye_in_head`) of one frame `(478, 3)` in pixels.
+
+    The same formulas in plain floats: on a single frame, numpy's per-call cost is most of
+    the work, and the recorder asks this of every frame it meshes.
+    """
+    rows = face.tolist()
+
+    def sub(a: int, b: int) -> tuple[float, float, float]:
+        p, q = rows[a], rows[b]
+        return (p[0] - q[0], p[1] - q[1], p[2] - q[2])
+
+    ex = sub(FacePoint.LEFT_EYE_OUTER, FacePoint.RIGHT_EYE_OUTER)
+    n = math.sqrt(ex[0] ** 2 + ex[1] ** 2 + ex[2] ** 2)
+    ex = (ex[0] / n, ex[1] / n, ex[2] / n)
+    down = sub(FacePoint.CHIN, FacePoint.FOREHEAD)
+    along = down[0] * ex[0] + down[1] * ex[1] + down[2] * ex[2]
+    ey = (down[0] - along * ex[0], down[1] - along * ex[1], down[2] - along * ex[2])
+    n = math.sqrt(ey[0] ** 2 + ey[1] ** 2 + ey[2] ** 2)
+    ey = (ey[0] / n, ey[1] / n, ey[2] / n)
+    # fwd = -(ex x ey)
+    fx = -(ex[1] * ey[2] - ex[2] * ey[1])
+    fy = -(ex[2] * ey[0] - ex[0] * ey[2])
+    fz = -(ex[0] * ey[1] - ex[1] * ey[0])
+    pitch = math.degrees(math.atan2(-fy, math.hypot(fx, fz)))
+
+    def aperture(eye: EyePoints) -> float:
+        width = math.dist(rows[eye.outer][:2], rows[eye.inner][:2])
+        gaps = [math.dist(rows[u][:2], rows[lo][:2]) for u, lo in eye.lids]
+        return sum(gaps) / len(gaps) / width
+
+    return pitch, max(aperture(e) for e in EYES)

@@ -35,7 +35,35 @@ def _native_stderr_muted() -> Iterator[None]:
         os.close(devnull)
 
 
+# A `NormalizedLandmarkList` whose landmarks carry x, y and z only serialises to 17 bytes
+# per landmark: field 1 (length-delimited, 15 bytes) holding fields 1-3 as little-endian
+# float32, each after its one-byte tag. Reading that with numpy costs a twelfth of walking
+# 478 Python objects.
+_WIRE = np.dtype(
+    [
+        ("head", "u1", (3,)),
+        ("x", "<f4"),
+        ("tag_y", "u1"),
+        ("y", "<f4"),
+        ("tag_z", "u1"),
+        ("z", "<f4"),
+    ]
+)
+_WIRE_HEAD = (0x0A, 0x0F, 0x0D)
+_TAG_Y, _TAG_Z = 0x15, 0x1D
+
+
 def _to_array(landmarks: Any, n: int) -> npt.NDArray[np.float32]:
+    wire = landmarks.SerializeToString()
+    if len(wire) == n * _WIRE.itemsize:
+        rows = np.frombuffer(wire, dtype=_WIRE)
+        if (
+            (rows["head"] == _WIRE_HEAD).all()
+            and (rows["tag_y"] == _TAG_Y).all()
+            and (rows["tag_z"] == _TAG_Z).all()
+        ):
+            return np.stack([rows["x"], rows["y"], rows["z"]], axis=1)
+    # Any other layout (visibility set, a field missing, more points): the slow, sure way.
     pts = landmarks.landmark
     return np.array([(p.x, p.y, p.z) for p in pts[:n]], dtype=np.float32)
 

@@ -149,7 +149,6 @@ class Tracker:
         self._pending: Detections = []
         self._hand_calls = 0
         self._surveys = 0
-        self._last_hands: list[F32] = []
 
     def close(self) -> None:
         for slot in self.slots:
@@ -224,9 +223,7 @@ class Tracker:
         """Whether the person is looking down now, against their own last seconds: head
         bowed or lids lowered. Only gates the hand model; the states come later."""
         w, h = self.frame_wh
-        face = points.astype(np.float64)[None] * np.array([w, h, w])
-        pitch = float(geometry.head_pose_deg(face)[1][0])
-        lids = max(float(geometry.eye_in_head(face, e)[2][0]) for e in geometry.EYES)
+        pitch, lids = geometry.pitch_and_aperture(points.astype(np.float64) * (w, h, w))
         if slot.pitch_deg:
             bowed = pitch < float(np.median(slot.pitch_deg)) - self.config.hands_look_down_deg
             lowered = lids < float(np.median(slot.lids)) * self.config.hands_lid_drop_ratio
@@ -353,18 +350,19 @@ class Tracker:
             slot.hands.append(_pack_hands(per_slot[slot.index]))
 
     def _found_hands(self, image: npt.NDArray[np.uint8]) -> list[F32]:
-        """Hands while anyone looks down, otherwise on every n-th frame, on a reduced
-        picture; in between the last ones hold.
+        """Hands on a reduced picture while anyone looks down (and, if configured, on every
+        n-th frame); on the other frames hands are not looked for and none are recorded.
 
         Hands only support the note-taking cue (hands low or moving while looking down),
-        and the hand model costs more than the face mesh.
+        and the hand model costs three times the face mesh.
         """
         model = self._hand_model
         self._hand_calls += 1
-        due = (self._hand_calls - 1) % self.config.hands_every_n_frames == 0
-        if model is not None and (due or any(s.looks_down for s in self.slots)):
-            self._last_hands = model.all_hands(_shrink(image, HANDS_MAX_SIDE_PX))
-        return self._last_hands
+        every = self.config.hands_every_n_frames
+        due = every > 0 and (self._hand_calls - 1) % every == 0
+        if model is None or not (due or any(s.looks_down for s in self.slots)):
+            return []
+        return model.all_hands(_shrink(image, HANDS_MAX_SIDE_PX))
 
     def _owner(self, hand: F32) -> Slot | None:
         w, h = self.frame_wh

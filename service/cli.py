@@ -34,6 +34,12 @@ def _add_record(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     p.add_argument("out", help="output .npz path")
     p.add_argument("--fps", type=float, default=None)
     p.add_argument("--participant", default="auto")
+    p.add_argument(
+        "--hands-every",
+        type=int,
+        default=None,
+        help="also look for hands on every n-th frame (default: only while looking down)",
+    )
     p.set_defaults(handler=_run("service.cli_pipeline", "record"))
 
 

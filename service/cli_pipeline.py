@@ -43,6 +43,8 @@ def _config(args: argparse.Namespace) -> PipelineConfig:
     overrides: dict[str, Any] = {}
     if getattr(args, "fps", None):
         overrides["fps"] = float(args.fps)
+    if getattr(args, "hands_every", None) is not None:
+        overrides["hands_every_n_frames"] = max(0, int(args.hands_every))
     if getattr(args, "window_s", None):
         overrides["window_ms"] = int(args.window_s * 1000)
     return PipelineConfig(**overrides)

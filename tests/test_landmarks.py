@@ -1,0 +1,99 @@
+"""The model seam on real clips: landmark conversion and when the recorder looks for hands."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from itertools import islice
+
+import numpy as np
+import pytest
+
+from pipeline import decode, geometry, landmarks
+from pipeline.config import PipelineConfig
+from pipeline.record import record
+from tests.conftest import recording, shared_path
+
+pytestmark = pytest.mark.mediapipe
+
+
+class _Wire:
+    """A landmark list as MediaPipe hands it out, wrapped to hide its serialised form."""
+
+    def __init__(self, inner: object) -> None:
+        self.landmark = inner.landmark  # type: ignore[attr-defined]
+
+    def SerializeToString(self) -> bytes:
+        return b"not the wire layout"
+
+
+def test_fast_landmark_reading_equals_reading_each_point() -> None:
+    video = shared_path("videos/hd_s18_lens_gaze.mp4")
+    frames = list(islice(decode.iter_frames(video, 5.0), 6))
+    model = landmarks._face_mesh(PipelineConfig(), static=False)
+    try:
+        found = [model.process(f.image).multi_face_landmarks for f in frames]
+    finally:
+        model.close()
+    meshes = [m[0] for m in found if m]
+    assert len(meshes) == len(frames)
+    for mesh in meshes:
+        fast = landmarks._to_array(mesh, 478)
+        slow = landmarks._to_array(_Wire(mesh), 478)  # falls back to the point walk
+        assert fast.shape == (478, 3) and fast.dtype == np.float32
+        np.testing.assert_array_equal(fast, slow)
+        assert 0.2 < float(fast[:, 0].mean()) < 0.8  # a face, not bytes read askew
+
+
+def test_scalar_posture_equals_the_vectorised_geometry() -> None:
+    series = recording("selfie_d3_looks_down")
+    w, h = (float(v) for v in series.image_wh)
+    face = series.face[series.face_present].astype(np.float64) * np.array([w, h, w])
+    pitch = geometry.head_pose_deg(face)[1]
+    lids = np.fmax(*(geometry.eye_in_head(face, e)[2] for e in geometry.EYES))
+    scalar = np.array([geometry.pitch_and_aperture(f) for f in face])
+    assert len(face) > 20 and np.ptp(pitch) > 10  # the head really moves in this clip
+    np.testing.assert_allclose(scalar[:, 0], pitch, atol=1e-9)
+    np.testing.assert_allclose(scalar[:, 1], lids, atol=1e-12)
+
+
+def test_hands_are_looked_for_while_looking_down_only() -> None:
+    # The typist looks at the screen with both hands on the keyboard in view.
+    video = shared_path("videos/sidecam_hands_keyboard.avi")
+    config = PipelineConfig()
+    default = record(video, config).people[0].series
+    every = record(video, replace(config, hands_every_n_frames=1)).people[0].series
+    seen = ~np.isnan(default.hands[:, :, 0, 0]).all(axis=1)
+    seen_every = ~np.isnan(every.hands[:, :, 0, 0]).all(axis=1)
+    assert seen_every.mean() > 0.9
+    assert seen.mean() < 0.5 * seen_every.mean()
+
+
+def test_hands_are_looked_for_on_the_frames_the_head_bows(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    meshed: list[int] = []  # one face mesh call per frame: one person in this clip
+    looked: list[int] = []
+    face, all_hands = landmarks.LandmarkModel.face, landmarks.LandmarkModel.all_hands
+
+    def count_face(self: landmarks.LandmarkModel, image: np.ndarray) -> np.ndarray:
+        meshed.append(len(meshed))
+        return face(self, image)
+
+    def count_hands(self: landmarks.LandmarkModel, image: np.ndarray) -> list[np.ndarray]:
+        looked.append(len(meshed) - 1)
+        return all_hands(self, image)
+
+    monkeypatch.setattr(landmarks.LandmarkModel, "face", count_face)
+    monkeypatch.setattr(landmarks.LandmarkModel, "all_hands", count_hands)
+    series = record(shared_path("videos/selfie_d3_looks_down.mp4"), PipelineConfig())
+    series = series.people[0].series
+    w, h = (float(v) for v in series.image_wh)
+    pitch = geometry.head_pose_deg(series.face.astype(np.float64) * np.array([w, h, w]))[1]
+    assert len(meshed) == len(series)
+    bowed = np.flatnonzero(pitch < np.nanmedian(pitch) - 9)  # two looks down, by eye
+    upright = np.flatnonzero(pitch > np.nanmedian(pitch))
+    assert len(bowed) >= 8 and len(upright) >= 20
+    assert set(bowed) <= set(looked)
+    # Lowered lids open the gate too (this clip is expressive); a raised head hardly does.
+    assert len(set(upright) & set(looked)) <= 0.2 * len(upright)
+    assert len(looked) < 0.6 * len(series)
