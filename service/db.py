@@ -128,9 +128,22 @@ def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
     dbapi_conn.execute("PRAGMA busy_timeout=30000")
 
 
+# Execution option of connections that only read (see `reader`).
+READ_ONLY = "cuewatch_read_only"
+
+
+def reader(engine: Engine) -> Engine:
+    """The engine (same pool) for transactions that only read: on SQLite they begin
+    deferred, so a status poll takes no write lock and never queues behind a worker's write;
+    other databases ignore the option."""
+    return engine.execution_options(**{READ_ONLY: True})
+
+
 def _sqlite_begin(conn: Any) -> None:
     # Several processes write: taking the write lock up front avoids upgrade deadlocks.
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    # Reads see a WAL snapshot and need no lock at all.
+    read_only = conn.get_execution_options().get(READ_ONLY, False)
+    conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def create_schema(engine: Engine) -> None:

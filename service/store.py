@@ -14,7 +14,7 @@ from sqlalchemy import Engine, Select, delete, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from service.db import Analysis, Run, Status, changed, utcnow
+from service.db import Analysis, Run, Status, changed, reader, utcnow
 
 
 class Store:
@@ -23,6 +23,7 @@ class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._readers = sessionmaker(reader(engine), expire_on_commit=False)
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -30,9 +31,15 @@ class Store:
         with self._sessions.begin() as session:
             yield session
 
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A transaction that only reads (takes no write lock on SQLite)."""
+        with self._readers.begin() as session:
+            yield session
+
     def ping(self) -> None:
         """Raises if the database cannot answer a trivial query."""
-        with self.session() as s:
+        with self.reading() as s:
             s.execute(text("SELECT 1"))
 
     def add(self, row: Analysis) -> bool:
@@ -46,17 +53,17 @@ class Store:
 
     def get(self, client: str, analysis_id: str) -> Analysis | None:
         """The client's analysis, or None if missing, expired or another client's."""
-        with self.session() as s:
+        with self.reading() as s:
             return s.scalars(_visible(client).where(Analysis.id == analysis_id)).one_or_none()
 
     def client_of(self, analysis_id: str) -> str | None:
         """The owner of an analysis (for workers, which act on ids alone)."""
-        with self.session() as s:
+        with self.reading() as s:
             query = select(Analysis.client).where(Analysis.id == analysis_id)
             return s.scalars(query).one_or_none()
 
     def by_idempotency_key(self, client: str, key: str) -> Analysis | None:
-        with self.session() as s:
+        with self.reading() as s:
             return s.scalars(_visible(client).where(Analysis.idempotency_key == key)).one_or_none()
 
     def page(
@@ -75,7 +82,7 @@ class Store:
             query = query.where(Analysis.seq < before_seq)
         if status is not None:
             query = query.where(Analysis.status == status.value)
-        with self.session() as s:
+        with self.reading() as s:
             return list(s.scalars(query))
 
     def cancel(self, analysis_id: str, now: datetime | None = None) -> bool:
@@ -112,14 +119,14 @@ class Store:
 
     def expired(self, now: datetime, limit: int = 100) -> list[Analysis]:
         """Analyses past their retention date, oldest first."""
-        with self.session() as s:
+        with self.reading() as s:
             query = select(Analysis).where(Analysis.expires_at <= now)
             return list(s.scalars(query.order_by(Analysis.expires_at).limit(limit)))
 
     def leftover_videos(self, limit: int = 100) -> list[Analysis]:
         """Finished analyses that still hold a video they did not ask to keep."""
         final = [Status.SUCCEEDED.value, Status.FAILED.value, Status.CANCELED.value]
-        with self.session() as s:
+        with self.reading() as s:
             rows = s.scalars(
                 select(Analysis)
                 .where(Analysis.status.in_(final), Analysis.video_name.is_not(None))
@@ -129,13 +136,13 @@ class Store:
 
     def counts(self) -> dict[str, int]:
         """Number of analyses per status, over all clients."""
-        with self.session() as s:
+        with self.reading() as s:
             rows = s.execute(select(Analysis.status, func.count()).group_by(Analysis.status))
             return {status: int(n) for status, n in rows}
 
     def runs(self, analysis_id: str) -> list[Run]:
         """The attempts at one job, oldest first."""
-        with self.session() as s:
+        with self.reading() as s:
             query = select(Run).where(Run.analysis_id == analysis_id)
             return list(s.scalars(query.order_by(Run.started_at)))
 
