@@ -6,18 +6,48 @@ The only module that imports mediapipe. Nothing MediaPipe-shaped leaves it: call
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import os
+import sys
+import types
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from types import TracebackType
 from typing import Any
 
-import mediapipe as mp
 import numpy as np
 import numpy.typing as npt
 
 from pipeline.config import PipelineConfig
 from pipeline.types import FACE_POINTS, HAND_POINTS, MAX_HANDS, Frame, LandmarkSeries
+
+
+class _Deferred(types.ModuleType):
+    """Stands in for a module until one of its attributes is used, then imports it."""
+
+    def __getattr__(self, attr: str) -> Any:
+        if sys.modules.get(self.__name__) is self:
+            del sys.modules[self.__name__]
+        return getattr(importlib.import_module(self.__name__), attr)
+
+
+def _import_mediapipe() -> Any:
+    """mediapipe, without importing matplotlib.
+
+    mediapipe's solutions package imports its drawing helpers, which import
+    matplotlib.pyplot: a quarter of a second of every `cuewatch analyze`, for plotting we
+    never do. Stand-ins take their place until first used, so code that does draw with them
+    still gets the real modules.
+    """
+    if "matplotlib" not in sys.modules and importlib.util.find_spec("matplotlib"):
+        parent, pyplot = _Deferred("matplotlib"), _Deferred("matplotlib.pyplot")
+        parent.pyplot = pyplot  # `import matplotlib.pyplot as plt` reads this attribute
+        sys.modules.update({"matplotlib": parent, "matplotlib.pyplot": pyplot})
+    return importlib.import_module("mediapipe")
+
+
+mp = _import_mediapipe()
 
 
 @contextmanager
