@@ -26,6 +26,11 @@ class PipelineConfig:
     hands_look_down_deg: float = 8.0
     hands_lid_drop_ratio: float = 0.8
 
+    # Decoding on half of the CPUs and the models on the other half (see pipeline.cpus):
+    # on two cores a recording takes about three quarters of the time it takes when the
+    # scheduler mixes them.
+    split_cpus: bool = True
+
     # --- locating participants ------------------------------------------------------------
     # Surveys (full-range face detector over tiles and their quarters) this often pick up
     # people who join late, a camera switched back on, or a speaker-view change.

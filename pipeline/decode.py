@@ -26,14 +26,17 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from pipeline.cpus import pin_current_thread
 from pipeline.types import DecodeError, Frame, VideoInfo
 
 WarnFn = Callable[[str], None]
 RgbImage = npt.NDArray[np.uint8]
 
-# Decoded frames waiting for the consumer: enough to ride out jitter on either side, few
-# enough that memory stays constant (about 25 MB of RGB at 1080p).
-_QUEUE_FRAMES = 4
+# Decoded frames waiting for the consumer: enough to ride out the decoder's bursts (a key
+# frame costs several others) and the models' (a survey), few enough that memory stays
+# constant: this many bytes of RGB (24 frames at 720p, 10 at 1080p), and 4 to 32 frames.
+_QUEUE_BYTES = 64 * 2**20
+_QUEUE_FRAMES = (4, 32)
 # How often a decode thread blocked on a full queue looks whether the consumer has gone:
 # the longest an early `break` waits for the thread to finish.
 _PUT_POLL_S = 0.1
@@ -73,6 +76,7 @@ def iter_frames(
     *,
     on_warning: WarnFn | None = None,
     max_side: int | None = None,
+    cpus: frozenset[int] | None = None,
 ) -> Generator[Frame, None, None]:
     """Decodes a recording into upright RGB frames sampled by presentation time.
 
@@ -88,6 +92,7 @@ def iter_frames(
             corrupt file); defaults to the `cuewatch` logger.
         max_side: if given, images are shrunk (never enlarged) so that their longer side
             is at most this many pixels.
+        cpus: if given, the decoding thread and FFmpeg's threads run on these CPUs only.
 
     Returns:
         Frames with `timestamp_ms` from the first decoded frame, strictly increasing, and
@@ -98,9 +103,10 @@ def iter_frames(
         ValueError: `fps` is not finite or `max_side` is below 1.
     """
     _check_options(fps, max_side)
-    probe(path)
-    options = _Options(Path(path), fps, max_side)
-    return _receive(options, on_warning or logging.getLogger("cuewatch").warning)
+    info = probe(path)
+    options = _Options(Path(path), fps, max_side, cpus)
+    frames = _queue_frames(info.width, info.height, max_side)
+    return _receive(options, frames, on_warning or logging.getLogger("cuewatch").warning)
 
 
 # --- opening ------------------------------------------------------------------------------
@@ -187,6 +193,7 @@ class _Options:
     path: Path
     fps: float | None
     max_side: int | None
+    cpus: frozenset[int] | None = None
 
 
 @dataclass(frozen=True)
@@ -209,10 +216,17 @@ def _check_options(fps: float | None, max_side: int | None) -> None:
         raise ValueError(f"max_side must be at least 1 pixel, got {max_side}")
 
 
-def _receive(options: _Options, warn: WarnFn) -> Generator[Frame, None, None]:
+def _queue_frames(width: int, height: int, max_side: int | None) -> int:
+    scale = min(1.0, max_side / max(width, height, 1)) if max_side else 1.0
+    frame_bytes = max(1, round(width * scale) * round(height * scale) * 3)
+    least, most = _QUEUE_FRAMES
+    return min(max(_QUEUE_BYTES // frame_bytes, least), most)
+
+
+def _receive(options: _Options, frames: int, warn: WarnFn) -> Generator[Frame, None, None]:
     # A generator, so the thread starts with the first `next` and its `finally` runs on
     # exhaustion, `close()` and garbage collection alike.
-    out: queue.Queue[_Item] = queue.Queue(maxsize=_QUEUE_FRAMES)
+    out: queue.Queue[_Item] = queue.Queue(maxsize=frames)
     stop = threading.Event()
     worker = threading.Thread(
         target=_decode_worker, args=(options, out, stop), name="cuewatch-decode", daemon=True
@@ -247,6 +261,7 @@ def _put(out: queue.Queue[_Item], item: _Item, stop: threading.Event) -> bool:
 def _decode_worker(options: _Options, out: queue.Queue[_Item], stop: threading.Event) -> None:
     end: _Item
     try:
+        pin_current_thread(options.cpus)  # before FFmpeg starts its threads: they inherit it
         end = _Finished(_decode_file(options, out, stop))
     except Exception as exc:  # handed over so the consumer raises it instead of waiting
         end = _Failed(exc)

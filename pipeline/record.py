@@ -14,7 +14,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from pipeline import decode
+from pipeline import cpus, decode
 from pipeline.config import PipelineConfig
 from pipeline.landmarks import empty_face, empty_hands, series_from_lists
 from pipeline.locate import face_region
@@ -146,15 +146,20 @@ def record(
     """
     hooks = hooks or Hooks()
     info = decode.probe(video)
-    decoded = decode.iter_frames(video, config.fps, on_warning=hooks.warn)
-    tracker = Tracker(config, hands=hands)
-    try:
-        frames: Iterator[Frame] = decoded if region is None else crop(decoded, region)
-        _run(tracker, frames, hooks, info.duration_ms)
-        people = _people(tracker, config, region)
-    finally:
-        decoded.close()  # stops the decode thread at once on cancel or error
-        tracker.close()
+    placement = cpus.split() if config.split_cpus else None
+    with cpus.pinned(placement.models if placement else None):
+        # The models' graph threads start inside: they stay on the models' CPUs.
+        decoded = decode.iter_frames(
+            video, config.fps, on_warning=hooks.warn, cpus=placement.decode if placement else None
+        )
+        tracker = Tracker(config, hands=hands)
+        try:
+            frames: Iterator[Frame] = decoded if region is None else crop(decoded, region)
+            _run(tracker, frames, hooks, info.duration_ms)
+            people = _people(tracker, config, region)
+        finally:
+            decoded.close()  # stops the decode thread at once on cancel or error
+            tracker.close()
     tiles = [_in_region(_normalised(t, tracker.frame_wh), region) for t in tracker.tiles]
     return Recording(info, people, tiles, region or FULL_FRAME)
 
