@@ -138,6 +138,15 @@ def eye_in_head(face: F, eye: EyePoints) -> tuple[F, F, F]:
     return yaw, pitch, np.mean(gaps, axis=0) / width
 
 
+_POSTURE_POINTS = tuple(
+    sorted(
+        {FacePoint.LEFT_EYE_OUTER, FacePoint.RIGHT_EYE_OUTER, FacePoint.CHIN, FacePoint.FOREHEAD}
+        | {i for e in EYES for i in (e.outer, e.inner)}
+        | {i for e in EYES for pair in e.lids for i in pair}
+    )
+)
+
+
 def pitch_and_aperture(face: F) -> tuple[float, float]:
     """Head pitch (degrees, as `head_pose_deg`) and the more open eye's lid aperture (as
     `eye_in_head`) of one frame `(478, 3)` in pixels.
@@ -145,7 +154,7 @@ def pitch_and_aperture(face: F) -> tuple[float, float]:
     The same formulas in plain floats: on a single frame, numpy's per-call cost is most of
     the work, and the recorder asks this of every frame it meshes.
     """
-    rows = face.tolist()
+    rows = dict(zip(_POSTURE_POINTS, face[list(_POSTURE_POINTS)].tolist(), strict=True))
 
     def sub(a: int, b: int) -> tuple[float, float, float]:
         p, q = rows[a], rows[b]
