@@ -26,8 +26,10 @@ from tests.test_service_support import ALICE, REPO, clip, cuewatch, free_port, w
 pytestmark = [pytest.mark.services, pytest.mark.slow, pytest.mark.mediapipe]
 PG = "postgresql://postgres@127.0.0.1:5432"
 REDIS = "redis://127.0.0.1:6379/0"
-# The long clip is the one whose worker gets killed: long enough to be caught mid-job.
+# The first clip is the one whose worker is killed mid-job: the longest (93 s, a few seconds
+# of work), so that the job is still running when its progress first shows.
 CLIPS = [
+    "composite_notes_then_stop.mp4",
     "interview_woman_talking.mp4",
     "studio_d0_glance.mp4",
     "studio_mead_w023_1080p.mp4",
