@@ -20,8 +20,10 @@ States = npt.NDArray[np.int8]
 # Up to this many frames are tried as cluster centres (a 4-minute recording at 5 fps); a
 # longer one tries every k-th frame, which still lands inside any cluster worth finding.
 MAX_CANDIDATES = 1200
-# Candidates counted against all frames this many at a time (memory BLOCK x N).
-BLOCK = 256
+# Candidates are counted against all frames in blocks of at most this many (candidate,
+# frame) pairs (each pair holds a few float64 temporaries: about 50 MB at this size), so the
+# block shrinks as the recording grows and memory stays the same for any length.
+BLOCK_PAIRS = 2_000_000
 # The eye's neutral position sits a few degrees above the corner line in this measure, so a
 # person looking into the lens reads about this gaze pitch.
 NEUTRAL_EYE_PITCH_DEG = 8.0
@@ -64,8 +66,8 @@ def _cluster_scores(
     head-bow factor (a desk is below the screen: bowed head, lowered lids).
 
     Candidates are every frame up to `MAX_CANDIDATES` (evenly spread beyond), counted
-    against every frame in blocks, so memory stays `BLOCK x N` for a recording of any
-    length instead of `N x N`.
+    against every frame in blocks of `BLOCK_PAIRS // N` candidates, so memory stays
+    `BLOCK_PAIRS` pairs for a recording of any length instead of `N x N`.
 
     Returns:
         The candidates' indices into `points` and their scores.
@@ -74,8 +76,9 @@ def _cluster_scores(
     cand = np.unique(np.linspace(0, n - 1, min(n, MAX_CANDIDATES)).round().astype(np.int64))
     upright = float(np.percentile(head_pitch, 90))
     scores = []
-    for start in range(0, cand.size, BLOCK):
-        centres = points[cand[start : start + BLOCK]]
+    block = max(1, BLOCK_PAIRS // max(n, 1))
+    for start in range(0, cand.size, block):
+        centres = points[cand[start : start + block]]
         near = np.linalg.norm(centres[:, None, :] - points[None, :, :], axis=-1) < radius
         counts = near.sum(axis=1).astype(np.float64)
         shifted = centres - np.array([0.0, NEUTRAL_EYE_PITCH_DEG])

@@ -152,7 +152,9 @@ def record(
         decoded = decode.iter_frames(
             video, config.fps, on_warning=hooks.warn, cpus=placement.decode if placement else None
         )
-        tracker = Tracker(config, hands=hands)
+        # Frames to come, to size the landmark arrays (a guess: the rate may vary).
+        expected = round(info.duration_ms * config.fps / 1000) + 16 if config.fps else 1024
+        tracker = Tracker(config, hands=hands, expected_frames=max(expected, 16))
         try:
             frames: Iterator[Frame] = decoded if region is None else crop(decoded, region)
             _run(tracker, frames, hooks, info.duration_ms)

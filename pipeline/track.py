@@ -18,15 +18,10 @@ import numpy.typing as npt
 
 from pipeline import geometry, locate
 from pipeline.config import PipelineConfig
-from pipeline.landmarks import (
-    FaceDetector,
-    LandmarkModel,
-    empty_face,
-    empty_hands,
-    series_from_lists,
-)
+from pipeline.landmarks import FaceDetector, LandmarkModel, empty_hands
 from pipeline.locate import PixelBox
-from pipeline.types import MAX_HANDS, Frame, LandmarkSeries
+from pipeline.rows import Rows
+from pipeline.types import FACE_POINTS, HAND_POINTS, MAX_HANDS, Frame, LandmarkSeries
 
 Detections = list[tuple[PixelBox, float]]
 
@@ -60,8 +55,8 @@ class Slot:
     face: PixelBox
     region: PixelBox
     model: LandmarkModel
-    faces: list[F32] = field(default_factory=list)
-    hands: list[F32] = field(default_factory=list)
+    faces: Rows = field(default_factory=lambda: Rows((FACE_POINTS, 3)))
+    hands: Rows = field(default_factory=lambda: Rows((MAX_HANDS, HAND_POINTS, 3)))
     area_sum: float = 0.0
     shares_tile: bool = False
     # Meshed on a crop around the face (people sharing a tile, or a face small in a big
@@ -136,8 +131,12 @@ def _face_box(points: F32, frame_wh: tuple[int, int]) -> PixelBox:
 class Tracker:
     """Feeds frames to one face mesh per participant and collects their landmark series."""
 
-    def __init__(self, config: PipelineConfig, *, hands: bool = True) -> None:
+    def __init__(
+        self, config: PipelineConfig, *, hands: bool = True, expected_frames: int = 1024
+    ) -> None:
+        """`expected_frames`: a guess of the frames to come, to size the landmark arrays."""
         self.config = config
+        self.expected_frames = expected_frames
         self.with_hands = hands
         self.slots: list[Slot] = []
         self.tiles: list[PixelBox] = []
@@ -239,7 +238,7 @@ class Tracker:
             for b in seen:
                 if a.index < b.index and b.seen and locate.iou(a.face, b.face) > SHARED_FACE_IOU:
                     loser = b if a.area_sum >= b.area_sum else a
-                    loser.faces[-1] = empty_face()
+                    loser.faces.clear_last()
                     loser.seen, loser.lost_since_ms = False, now_ms
                     loser.area_sum -= loser.face[2] * loser.face[3] / self._frame_area()
 
@@ -302,9 +301,11 @@ class Tracker:
     def _add(self, box: PixelBox) -> None:
         tile = next((t for t in self.tiles if locate.contains(t, _centre(box))), self.tiles[0])
         model = LandmarkModel(self.config, hands=False)
-        slot = Slot(len(self.slots), tile, box, tile, model)
-        slot.faces.extend(empty_face() for _ in self.times)
-        slot.hands.extend(empty_hands() for _ in self.times)
+        room = max(self.expected_frames, len(self.times) + 1)
+        faces, hands = Rows((FACE_POINTS, 3), room), Rows((MAX_HANDS, HAND_POINTS, 3), room)
+        slot = Slot(len(self.slots), tile, box, tile, model, faces, hands)
+        slot.faces.append_missing(len(self.times))
+        slot.hands.append_missing(len(self.times))
         self.slots.append(slot)
 
     def _recentre(self, slot: Slot, box: PixelBox) -> None:
@@ -334,7 +335,7 @@ class Tracker:
     def _hands(self, image: npt.NDArray[np.uint8]) -> None:
         if not self.with_hands:
             for slot in self.slots:
-                slot.hands.append(empty_hands())
+                slot.hands.append_missing()
             return
         if self._hand_model is None:
             # Two hands per person in view, within reason: each found hand costs a model run.
@@ -373,7 +374,8 @@ class Tracker:
     def series(self) -> list[LandmarkSeries]:
         """One series per participant, in slot order, in full-frame coordinates."""
         wh = np.array(self.frame_wh, dtype=np.int64)
-        return [series_from_lists(self.times, s.faces, s.hands, wh) for s in self.slots]
+        times = np.asarray(self.times, dtype=np.int64)
+        return [LandmarkSeries(times, s.faces.array(), s.hands.array(), wh) for s in self.slots]
 
 
 def _shrink(image: npt.NDArray[np.uint8], max_side: int) -> npt.NDArray[np.uint8]:
