@@ -43,7 +43,7 @@ def analyze(video: Path, extra_args: tuple[str, ...] = ()) -> ChildRun:
         command = [str(CUEWATCH), "analyze", str(video), "--out", out, *extra_args]
         started = time.perf_counter()
         proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=err)
-        sampler = RssSampler(proc.pid)
+        sampler = RssSampler(proc.pid, interval_s=0.1)  # runs of a few seconds: fine steps
         sampler.start()
         _, status, usage = os.wait4(proc.pid, 0)
         wall_s = time.perf_counter() - started

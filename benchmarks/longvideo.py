@@ -130,4 +130,5 @@ def concatenate(pieces: list[Path], path: Path) -> None:
 
 
 if __name__ == "__main__":
-    print(ensure_long_video(float(sys.argv[1]) if len(sys.argv) > 1 else 3.0))
+    minutes = float(sys.argv[1]) if len(sys.argv) > 1 else 3.0
+    print(ensure_long_video(minutes, Path(sys.argv[2]) if len(sys.argv) > 2 else DEFAULT_SOURCE))
