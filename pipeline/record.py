@@ -152,9 +152,11 @@ def record(
         decoded = decode.iter_frames(
             video, config.fps, on_warning=hooks.warn, cpus=placement.decode if placement else None
         )
-        # Frames to come, to size the landmark arrays (a guess: the rate may vary).
-        expected = round(info.duration_ms * config.fps / 1000) + 16 if config.fps else 1024
-        tracker = Tracker(config, hands=hands, expected_frames=max(expected, 16))
+        # Frames to come, to size the landmark arrays (a guess: rates vary, durations may be
+        # unknown; the arrays grow if it falls short).
+        rate = config.fps if config.fps and config.fps > 0 else info.fps or 30.0
+        expected = round(info.duration_ms * rate / 1000) + 16
+        tracker = Tracker(config, hands=hands, expected_frames=expected)
         try:
             frames: Iterator[Frame] = decoded if region is None else crop(decoded, region)
             _run(tracker, frames, hooks, info.duration_ms)
