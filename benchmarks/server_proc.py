@@ -16,15 +16,6 @@ import httpx
 CUEWATCH = Path(sys.executable).with_name("cuewatch")
 PY_SPY = Path(sys.executable).with_name("py-spy")
 HOST = "127.0.0.1"
-# An experiment, in the API process only: SQLite transactions begin DEFERRED instead of
-# IMMEDIATE, so that status reads stop taking the database write lock.
-DEFERRED_LAUNCHER = """
-import sys
-import service.db
-service.db._sqlite_begin = lambda conn: conn.exec_driver_sql("BEGIN")
-from service.cli import main
-sys.exit(main(sys.argv[1:]))
-"""
 
 
 def cpu_seconds(pid: int) -> float:
@@ -56,10 +47,9 @@ def free_port() -> int:
         return port
 
 
-def start_server(port: int, data_dir: Path, deferred_begin: bool) -> subprocess.Popen[bytes]:
+def start_server(port: int, data_dir: Path) -> subprocess.Popen[bytes]:
     log = (data_dir / "serve.log").open("wb")
-    launcher = [sys.executable, "-c", DEFERRED_LAUNCHER] if deferred_begin else [str(CUEWATCH)]
-    command = [*launcher, "serve", "--host", HOST, "--port", str(port)]
+    command = [str(CUEWATCH), "serve", "--host", HOST, "--port", str(port)]
     command += ["--data-dir", str(data_dir)]
     return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
 
