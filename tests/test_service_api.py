@@ -19,6 +19,7 @@ from tests.test_service_support import (
     ALICE,
     BOB,
     FakeRunner,
+    app_clients,
     clip,
     files_under,
     make_settings,
@@ -34,12 +35,7 @@ def settings(tmp_path: Path) -> Settings:
 
 @pytest.fixture
 def runner_and_client(settings: Settings) -> Iterator[tuple[FakeRunner, TestClient]]:
-    app = create_app()
-    runner = FakeRunner(app)
-    app.dependency_overrides[get_settings] = lambda: settings
-    app.dependency_overrides[get_queue] = lambda: runner
-    with TestClient(app) as client:
-        yield runner, client
+    yield from app_clients(settings)
 
 
 @pytest.fixture

@@ -16,13 +16,15 @@ from typing import Any, TypeVar
 
 import pytest
 from fastapi import FastAPI
+from fastapi.testclient import TestClient
 
+from service.app import create_app
 from service.db import Analysis, Status, create_schema, make_engine, utcnow
-from service.deps import AppState
+from service.deps import AppState, get_queue
 from service.intake import new_id
 from service.jobs import JobContext
 from service.leases import Leases, Outcome
-from service.settings import Settings
+from service.settings import Settings, get_settings
 from service.storage import Storage
 from service.store import Store
 
@@ -216,3 +218,14 @@ def cuewatch(args: list[str], env: dict[str, str], log: Path) -> Iterator[subpro
                 proc.wait()
         # Captured by pytest and shown only when the test fails.
         print(f"--- {log.name} (tail) ---\n{log.read_text(errors='replace')[-3000:]}")
+
+
+def app_clients(settings: Settings) -> Iterator[tuple[FakeRunner, TestClient]]:
+    """The app on these settings with jobs run by a `FakeRunner`, and a client of it
+    (the app is started on entering and stopped on leaving)."""
+    app = create_app()
+    runner = FakeRunner(app)
+    app.dependency_overrides[get_settings] = lambda: settings
+    app.dependency_overrides[get_queue] = lambda: runner
+    with TestClient(app) as client:
+        yield runner, client

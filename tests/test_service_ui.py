@@ -14,14 +14,12 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from service.app import create_app
-from service.deps import get_queue
 from service.routes.ui import STATIC_DIR
-from service.settings import Settings, get_settings
+from service.settings import Settings
 from service.video_links import LINK_TTL_S, make_token
 from tests.test_report import SHORT, make_result
 from tests.test_service_api import assert_problem, upload
-from tests.test_service_support import ALICE, BOB, FakeRunner, clip, make_settings
+from tests.test_service_support import ALICE, BOB, FakeRunner, app_clients, clip, make_settings
 
 
 @pytest.fixture
@@ -29,18 +27,9 @@ def settings(tmp_path: Path) -> Settings:
     return make_settings(tmp_path)
 
 
-def _client(settings: Settings) -> Iterator[tuple[FakeRunner, TestClient]]:
-    app = create_app()
-    runner = FakeRunner(app)
-    app.dependency_overrides[get_settings] = lambda: settings
-    app.dependency_overrides[get_queue] = lambda: runner
-    with TestClient(app) as client:
-        yield runner, client
-
-
 @pytest.fixture
 def runner_and_client(settings: Settings) -> Iterator[tuple[FakeRunner, TestClient]]:
-    yield from _client(settings)
+    yield from app_clients(settings)
 
 
 @pytest.fixture
@@ -122,7 +111,7 @@ def test_config_tells_the_page_whether_to_ask_for_a_key(
     tmp_path: Path, keys: dict[str, str], auth: str
 ) -> None:
     settings = make_settings(tmp_path, api_keys=keys, max_upload_bytes=1234)
-    for _, client in _client(settings):
+    for _, client in app_clients(settings):
         body = client.get("/ui/config").json()
         assert (body["auth"], body["max_upload_bytes"]) == (auth, 1234)
 
@@ -215,7 +204,7 @@ def test_video_links_open_one_video_for_a_while_and_for_its_owner(
 
 
 def test_open_mode_links_work_too(tmp_path: Path, video: bytes) -> None:
-    for _, client in _client(make_settings(tmp_path, api_keys={})):
+    for _, client in app_clients(make_settings(tmp_path, api_keys={})):
         analysis = upload(client, video, headers={}, keep_video="true").json()
         url = client.get(f"/v1/analyses/{analysis['id']}/video-link").json()["url"]
         response: httpx.Response = client.get(url)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from fastapi import APIRouter
 from fastapi.responses import FileResponse
@@ -51,21 +51,6 @@ async def _result(store: StoreDep, storage: StorageDep, client: str, analysis_id
 
 
 @router.get(
-    "/result",
-    response_class=FileResponse,
-    summary="The full result.json",
-    responses=_content(
-        "application/json", "result.json: media, participants, summary, windows, events, advice"
-    ),
-)
-async def get_result(
-    analysis_id: str, store: StoreDep, storage: StorageDep, client: ClientDep
-) -> FileResponse:
-    path = await _file(store, storage, client, analysis_id, "result.json")
-    return FileResponse(path, media_type="application/json")
-
-
-@router.get(
     "/windows",
     response_model=WindowsOut,
     responses=_ERRORS,
@@ -88,40 +73,66 @@ async def get_events(
     return EventsOut(analysis_id=analysis_id, events=result.get("events", []))
 
 
-@router.get(
-    "/frames.csv",
-    response_class=FileResponse,
-    summary="Per-frame measurements",
-    responses=_content("text/csv", "one row per analysed frame and participant"),
+class _Served(NamedTuple):
+    """A file of a result, served as it is."""
+
+    name: str  # the file's name, also its route
+    media_type: str
+    summary: str
+    description: str
+    handler: str  # the name FastAPI derives the operation id from
+
+
+_FILES = (
+    _Served(
+        "result.json",
+        "application/json",
+        "The full result.json",
+        "result.json: media, participants, summary, windows, events, advice",
+        "get_result",
+    ),
+    _Served(
+        "frames.csv",
+        "text/csv; charset=utf-8",
+        "Per-frame measurements",
+        "one row per analysed frame and participant",
+        "get_frames",
+    ),
+    _Served(
+        "report.html",
+        "text/html; charset=utf-8",
+        "The HTML report",
+        "a self-contained report page",
+        "get_report",
+    ),
+    _Served(
+        "annotated.mp4",
+        "video/mp4",
+        "The annotated video",
+        "the recording with states drawn on it",
+        "get_annotated",
+    ),
 )
-async def get_frames(
-    analysis_id: str, store: StoreDep, storage: StorageDep, client: ClientDep
-) -> FileResponse:
-    path = await _file(store, storage, client, analysis_id, "frames.csv")
-    return FileResponse(path, media_type="text/csv; charset=utf-8")
 
 
-@router.get(
-    "/report.html",
-    response_class=FileResponse,
-    summary="The HTML report",
-    responses=_content("text/html", "a self-contained report page"),
-)
-async def get_report(
-    analysis_id: str, store: StoreDep, storage: StorageDep, client: ClientDep
-) -> FileResponse:
-    path = await _file(store, storage, client, analysis_id, "report.html")
-    return FileResponse(path, media_type="text/html; charset=utf-8")
+def _serve(served: _Served) -> Any:
+    async def endpoint(
+        analysis_id: str, store: StoreDep, storage: StorageDep, client: ClientDep
+    ) -> FileResponse:
+        path = await _file(store, storage, client, analysis_id, served.name)
+        return FileResponse(path, media_type=served.media_type)
+
+    return endpoint
 
 
-@router.get(
-    "/annotated.mp4",
-    response_class=FileResponse,
-    summary="The annotated video",
-    responses=_content("video/mp4", "the recording with states drawn on it"),
-)
-async def get_annotated(
-    analysis_id: str, store: StoreDep, storage: StorageDep, client: ClientDep
-) -> FileResponse:
-    path = await _file(store, storage, client, analysis_id, "annotated.mp4")
-    return FileResponse(path, media_type="video/mp4")
+for _served in _FILES:
+    router.add_api_route(
+        # result.json is served at /result (its first route), the others at their name.
+        "/result" if _served.name == "result.json" else f"/{_served.name}",
+        _serve(_served),
+        methods=["GET"],
+        response_class=FileResponse,
+        summary=_served.summary,
+        responses=_content(_served.media_type.split(";")[0], _served.description),
+        name=_served.handler,
+    )
