@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from pipeline.types import LandmarkSeries
+
+if TYPE_CHECKING:
+    from fastapi.testclient import TestClient
+
+    from service.settings import Settings
+    from tests.test_service_support import FakeRunner
 
 REPO = Path(__file__).resolve().parents[1]
 DATA_DIR = REPO.parent / "shared" / "data"
@@ -34,3 +42,36 @@ def data_dir() -> Path:
     if not DATA_DIR.is_dir():
         pytest.skip(f"shared data not available: {DATA_DIR}")
     return DATA_DIR
+
+
+# --- the API on the embedded default, jobs run by a FakeRunner (service tests) ------------
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    from tests.test_service_support import make_settings  # it imports this module
+
+    return make_settings(tmp_path)
+
+
+@pytest.fixture
+def runner_and_client(settings: Settings) -> Iterator[tuple[FakeRunner, TestClient]]:
+    from tests.test_service_support import app_clients
+
+    yield from app_clients(settings)
+
+
+@pytest.fixture
+def client(runner_and_client: tuple[FakeRunner, TestClient]) -> TestClient:
+    return runner_and_client[1]
+
+
+@pytest.fixture
+def runner(runner_and_client: tuple[FakeRunner, TestClient]) -> FakeRunner:
+    return runner_and_client[0]
+
+
+@pytest.fixture
+def video() -> bytes:
+    """A real 3 s clip, as uploaded bytes."""
+    return shared_path("videos/studio_d0_glance.mp4").read_bytes()

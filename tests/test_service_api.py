@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,38 +18,11 @@ from tests.test_service_support import (
     ALICE,
     BOB,
     FakeRunner,
-    app_clients,
-    clip,
     files_under,
     make_settings,
 )
 
 PROBLEM = "application/problem+json"
-
-
-@pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return make_settings(tmp_path)
-
-
-@pytest.fixture
-def runner_and_client(settings: Settings) -> Iterator[tuple[FakeRunner, TestClient]]:
-    yield from app_clients(settings)
-
-
-@pytest.fixture
-def client(runner_and_client: tuple[FakeRunner, TestClient]) -> TestClient:
-    return runner_and_client[1]
-
-
-@pytest.fixture
-def runner(runner_and_client: tuple[FakeRunner, TestClient]) -> FakeRunner:
-    return runner_and_client[0]
-
-
-@pytest.fixture
-def video() -> bytes:
-    return clip("studio_d0_glance.mp4").read_bytes()
 
 
 def upload(

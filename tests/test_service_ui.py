@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,27 +18,7 @@ from service.settings import Settings
 from service.video_links import LINK_TTL_S, make_token
 from tests.test_report import SHORT, make_result
 from tests.test_service_api import assert_problem, upload
-from tests.test_service_support import ALICE, BOB, FakeRunner, app_clients, clip, make_settings
-
-
-@pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return make_settings(tmp_path)
-
-
-@pytest.fixture
-def runner_and_client(settings: Settings) -> Iterator[tuple[FakeRunner, TestClient]]:
-    yield from app_clients(settings)
-
-
-@pytest.fixture
-def client(runner_and_client: tuple[FakeRunner, TestClient]) -> TestClient:
-    return runner_and_client[1]
-
-
-@pytest.fixture
-def video() -> bytes:
-    return clip("studio_d0_glance.mp4").read_bytes()
+from tests.test_service_support import ALICE, BOB, FakeRunner, app_clients, make_settings
 
 
 def _with_result(runner: FakeRunner, analysis_id: str, result: dict[str, Any]) -> None:
