@@ -327,12 +327,13 @@ def _decode_stream(
 def _to_image(frame: av.VideoFrame, max_side: int | None) -> RgbImage:
     image = np.asarray(frame.to_ndarray(format="rgb24"), dtype=np.uint8)
     if max_side is not None:
-        image = _shrink(image, max_side)
+        image = shrink(image, max_side)
     # PyAV may hand out rows with padding, and rot90 returns a strided view.
     return np.ascontiguousarray(np.rot90(image, _quarter_turns(frame.rotation)))
 
 
-def _shrink(image: RgbImage, max_side: int) -> RgbImage:
+def shrink(image: RgbImage, max_side: int) -> RgbImage:
+    """The image reduced so that its longer side is at most `max_side` (never enlarged)."""
     height, width = image.shape[:2]
     scale = max_side / max(height, width)
     if scale >= 1:

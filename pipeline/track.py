@@ -18,6 +18,7 @@ import numpy.typing as npt
 
 from pipeline import geometry, locate
 from pipeline.config import PipelineConfig
+from pipeline.decode import shrink
 from pipeline.landmarks import FaceDetector, LandmarkModel, empty_hands
 from pipeline.locate import PixelBox
 from pipeline.rows import Rows
@@ -363,7 +364,7 @@ class Tracker:
         due = every > 0 and (self._hand_calls - 1) % every == 0
         if model is None or not (due or any(s.looks_down for s in self.slots)):
             return []
-        return model.all_hands(_shrink(image, HANDS_MAX_SIDE_PX))
+        return model.all_hands(shrink(image, HANDS_MAX_SIDE_PX))
 
     def _owner(self, hand: F32) -> Slot | None:
         w, h = self.frame_wh
@@ -376,15 +377,6 @@ class Tracker:
         wh = np.array(self.frame_wh, dtype=np.int64)
         times = np.asarray(self.times, dtype=np.int64)
         return [LandmarkSeries(times, s.faces.array(), s.hands.array(), wh) for s in self.slots]
-
-
-def _shrink(image: npt.NDArray[np.uint8], max_side: int) -> npt.NDArray[np.uint8]:
-    h, w = image.shape[:2]
-    if max(h, w) <= max_side:
-        return image
-    scale = max_side / max(h, w)
-    size = (round(w * scale), round(h * scale))
-    return np.ascontiguousarray(cv2.resize(image, size, interpolation=cv2.INTER_AREA))
 
 
 def _same_face(a: PixelBox, b: PixelBox) -> bool:
