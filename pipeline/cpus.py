@@ -39,10 +39,17 @@ def split() -> Split | None:
     return Split(frozenset(allowed[:half]), frozenset(allowed[half:]))
 
 
-def pin_current_thread(cpus: Cpus | None) -> None:
-    """Keeps the calling thread (and the threads it starts from now on) on these CPUs."""
-    if cpus and hasattr(os, "sched_setaffinity"):
+def pin_current_thread(cpus: Cpus | None) -> bool:
+    """Keeps the calling thread (and the threads it starts from now on) on these CPUs;
+    False where that is refused (a sandbox, CPUs taken away meanwhile): it is only a speed
+    matter, so the work goes on where it is."""
+    if not cpus or not hasattr(os, "sched_setaffinity"):
+        return False
+    try:
         os.sched_setaffinity(0, cpus)
+    except OSError:
+        return False
+    return True
 
 
 @contextmanager
@@ -52,8 +59,9 @@ def pinned(cpus: Cpus | None) -> Iterator[None]:
         yield
         return
     before = os.sched_getaffinity(0)
-    pin_current_thread(cpus)
+    moved = pin_current_thread(cpus)
     try:
         yield
     finally:
-        os.sched_setaffinity(0, before)
+        if moved:
+            pin_current_thread(frozenset(before))

@@ -72,3 +72,12 @@ def test_record_leaves_the_calling_thread_where_it_was() -> None:
     rec = record(shared_path("videos/talk_glasses.mp4"), PipelineConfig())
     assert rec.people[0].series.face_present.mean() > 0.9  # it did record
     assert frozenset(os.sched_getaffinity(0)) == before
+
+
+def test_a_refused_placement_leaves_the_work_where_it_is() -> None:
+    before = frozenset(os.sched_getaffinity(0))
+    nowhere = frozenset({max(before) + 4096})  # no such CPU: the kernel refuses
+    assert cpus.pin_current_thread(nowhere) is False
+    with cpus.pinned(nowhere):
+        assert frozenset(os.sched_getaffinity(0)) == before
+    assert frozenset(os.sched_getaffinity(0)) == before
