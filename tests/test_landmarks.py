@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from dataclasses import replace
 from itertools import islice
 
@@ -97,3 +99,18 @@ def test_hands_are_looked_for_on_the_frames_the_head_bows(
     # Lowered lids open the gate too (this clip is expressive); a raised head hardly does.
     assert len(set(upright) & set(looked)) <= 0.2 * len(upright)
     assert len(looked) < 0.6 * len(series)
+
+
+def test_mediapipe_comes_without_matplotlib_until_someone_draws() -> None:
+    script = (
+        "import sys, pipeline.landmarks as lm\n"
+        "lm._face_mesh(lm.PipelineConfig(), static=False).close()\n"
+        "print(type(sys.modules['matplotlib.pyplot']).__name__)\n"
+        "import matplotlib.pyplot as plt\n"
+        "print(callable(plt.figure), type(sys.modules['matplotlib.pyplot']).__name__)\n"
+        "print(lm.mp.solutions.drawing_utils.plt.plot is plt.plot)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert done.stdout.split() == ["_Deferred", "True", "module", "True"]
