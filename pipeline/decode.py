@@ -77,6 +77,7 @@ def iter_frames(
     on_warning: WarnFn | None = None,
     max_side: int | None = None,
     cpus: frozenset[int] | None = None,
+    probed: VideoInfo | None = None,
 ) -> Generator[Frame, None, None]:
     """Decodes a recording into upright RGB frames sampled by presentation time.
 
@@ -93,6 +94,8 @@ def iter_frames(
         max_side: if given, images are shrunk (never enlarged) so that their longer side
             is at most this many pixels.
         cpus: if given, the decoding thread and FFmpeg's threads run on these CPUs only.
+        probed: what `probe` said of this file, if the caller has just asked (the file is
+            then not probed again).
 
     Returns:
         Frames with `timestamp_ms` from the first decoded frame, strictly increasing, and
@@ -103,7 +106,7 @@ def iter_frames(
         ValueError: `fps` is not finite or `max_side` is below 1.
     """
     _check_options(fps, max_side)
-    info = probe(path)
+    info = probed or probe(path)
     options = _Options(Path(path), fps, max_side, cpus)
     frames = _queue_frames(info.width, info.height, max_side)
     return _receive(options, frames, on_warning or logging.getLogger("cuewatch").warning)

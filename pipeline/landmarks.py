@@ -32,18 +32,27 @@ class _Deferred(types.ModuleType):
         return getattr(importlib.import_module(self.__name__), attr)
 
 
+def _defer(parent: str, child: str) -> None:
+    """Puts stand-ins for `parent` and `parent.child` in place, unless already imported."""
+    top = parent.partition(".")[0]
+    if parent in sys.modules or importlib.util.find_spec(top) is None:
+        return
+    stand_in, child_stand_in = _Deferred(parent), _Deferred(f"{parent}.{child}")
+    stand_in.__dict__[child] = child_stand_in  # `import parent.child as x` reads this
+    sys.modules.update({parent: stand_in, f"{parent}.{child}": child_stand_in})
+
+
 def _import_mediapipe() -> Any:
-    """mediapipe, without importing matplotlib.
+    """mediapipe, without importing matplotlib or its own Tasks API.
 
     mediapipe's solutions package imports its drawing helpers, which import
-    matplotlib.pyplot: a quarter of a second of every `cuewatch analyze`, for plotting we
-    never do. Stand-ins take their place until first used, so code that does draw with them
-    still gets the real modules.
+    matplotlib.pyplot, and the package imports its Tasks API (audio included): together
+    about 0.3 s of every `cuewatch analyze`, for plotting and tasks we never use. Stand-ins
+    take their place until first used, so code that does use them still gets the real
+    modules.
     """
-    if "matplotlib" not in sys.modules and importlib.util.find_spec("matplotlib"):
-        parent, pyplot = _Deferred("matplotlib"), _Deferred("matplotlib.pyplot")
-        parent.__dict__["pyplot"] = pyplot  # `import matplotlib.pyplot as plt` reads it
-        sys.modules.update({"matplotlib": parent, "matplotlib.pyplot": pyplot})
+    _defer("matplotlib", "pyplot")
+    _defer("mediapipe.tasks", "python")
     return importlib.import_module("mediapipe")
 
 

@@ -150,7 +150,11 @@ def record(
     with cpus.pinned(placement.models if placement else None):
         # The models' graph threads start inside: they stay on the models' CPUs.
         decoded = decode.iter_frames(
-            video, config.fps, on_warning=hooks.warn, cpus=placement.decode if placement else None
+            video,
+            config.fps,
+            on_warning=hooks.warn,
+            cpus=placement.decode if placement else None,
+            probed=info,
         )
         # Frames to come, to size the landmark arrays (a guess: rates vary, durations may be
         # unknown; the arrays grow if it falls short).

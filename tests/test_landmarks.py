@@ -101,16 +101,29 @@ def test_hands_are_looked_for_on_the_frames_the_head_bows(
     assert len(looked) < 0.6 * len(series)
 
 
-def test_mediapipe_comes_without_matplotlib_until_someone_draws() -> None:
+def test_mediapipe_comes_without_matplotlib_and_tasks_until_used() -> None:
     script = (
         "import sys, pipeline.landmarks as lm\n"
         "lm._face_mesh(lm.PipelineConfig(), static=False).close()\n"
+        "lm.FaceDetector()\n"
         "print(type(sys.modules['matplotlib.pyplot']).__name__)\n"
+        "print(type(sys.modules['mediapipe.tasks.python']).__name__)\n"
         "import matplotlib.pyplot as plt\n"
         "print(callable(plt.figure), type(sys.modules['matplotlib.pyplot']).__name__)\n"
         "print(lm.mp.solutions.drawing_utils.plt.plot is plt.plot)\n"
+        "from mediapipe.tasks.python import vision\n"
+        "tasks = sys.modules['mediapipe.tasks.python']\n"
+        "print(type(tasks).__name__, vision.FaceLandmarker.__name__)\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=120
     )
-    assert done.stdout.split() == ["_Deferred", "True", "module", "True"]
+    assert done.stdout.split() == [
+        "_Deferred",
+        "_Deferred",
+        "True",
+        "module",
+        "True",
+        "module",
+        "FaceLandmarker",
+    ]
