@@ -209,7 +209,16 @@ class _Failed:
     error: Exception
 
 
-_Item = Frame | _Finished | _Failed
+@dataclass(frozen=True)
+class _Unconverted:
+    """A sampled frame handed over before its RGB conversion (see `_decode_stream`)."""
+
+    index: int
+    timestamp_ms: int
+    frame: av.VideoFrame
+
+
+_Item = Frame | _Unconverted | _Finished | _Failed
 
 
 def _check_options(fps: float | None, max_side: int | None) -> None:
@@ -236,7 +245,10 @@ def _receive(options: _Options, frames: int, warn: WarnFn) -> Generator[Frame, N
     )
     worker.start()
     try:
-        while isinstance(item := out.get(), Frame):
+        while isinstance(item := out.get(), Frame | _Unconverted):
+            if isinstance(item, _Unconverted):
+                image = _to_image(item.frame, options.max_side)
+                item = Frame(item.index, item.timestamp_ms, image)
             yield item
         if isinstance(item, _Failed):
             raise item.error
@@ -322,8 +334,14 @@ def _decode_stream(
         timestamp_ms = clock.tick(frame)
         if not sampler.take(timestamp_ms):
             continue
-        image = _to_image(frame, options.max_side)
-        if not _put(out, Frame(clock.frames - 1, timestamp_ms, image), stop):
+        # The RGB conversion is done by whichever side has time for it: here while the
+        # consumer has frames in hand, by the consumer when it is waiting for them.
+        item: _Item
+        if out.qsize() * 2 >= out.maxsize:
+            item = Frame(clock.frames - 1, timestamp_ms, _to_image(frame, options.max_side))
+        else:
+            item = _Unconverted(clock.frames - 1, timestamp_ms, frame)
+        if not _put(out, item, stop):
             return
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+import time
 from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
@@ -14,6 +15,7 @@ import av
 import numpy as np
 import pytest
 
+from pipeline import decode
 from pipeline.decode import iter_frames, probe
 from pipeline.types import DecodeError, Frame
 
@@ -406,3 +408,32 @@ def test_stopping_early_leaves_no_decode_thread(stop: Callable[[Path], None]) ->
     # A 93 s clip: a thread that kept decoding would still be alive afterwards.
     stop(clip("composite_notes_then_stop.mp4"))
     assert decode_threads() == []
+
+
+def test_either_side_may_convert_and_the_frames_are_the_same(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The decode thread converts to RGB while the consumer has frames in hand, the consumer
+    when it waits for them: a slow and a fast consumer get identical frames."""
+    video = clip("hd_s18_lens_gaze.mp4")
+    converted_in: list[str] = []
+    to_image = decode._to_image
+
+    def spy(frame: av.VideoFrame, max_side: int | None) -> np.ndarray:
+        converted_in.append(threading.current_thread().name)
+        return to_image(frame, max_side)
+
+    monkeypatch.setattr(decode, "_to_image", spy)
+    fast = list(iter_frames(video, 5.0))
+    fast_sides = set(converted_in)
+    converted_in.clear()
+    slow = []
+    for frame in iter_frames(video, 5.0):
+        time.sleep(0.02)  # a consumer slower than decoding: the queue fills up
+        slow.append(frame)
+    assert "MainThread" in fast_sides
+    assert "cuewatch-decode" in converted_in
+    assert [f.timestamp_ms for f in fast] == [f.timestamp_ms for f in slow]
+    for a, b in zip(fast, slow, strict=True):
+        assert a.index == b.index
+        np.testing.assert_array_equal(a.image, b.image)
