@@ -9,6 +9,7 @@ single-camera video would be; people sharing a tile get a square crop around the
 
 from __future__ import annotations
 
+import statistics
 from collections import deque
 from dataclasses import dataclass, field
 
@@ -225,8 +226,9 @@ class Tracker:
         w, h = self.frame_wh
         pitch, lids = geometry.pitch_and_aperture(points.astype(np.float64) * (w, h, w))
         if slot.pitch_deg:
-            bowed = pitch < float(np.median(slot.pitch_deg)) - self.config.hands_look_down_deg
-            lowered = lids < float(np.median(slot.lids)) * self.config.hands_lid_drop_ratio
+            # statistics.median: a tenth of np.median's cost on 50 floats in a deque.
+            bowed = pitch < statistics.median(slot.pitch_deg) - self.config.hands_look_down_deg
+            lowered = lids < statistics.median(slot.lids) * self.config.hands_lid_drop_ratio
             slot.looks_down = bowed or lowered
         slot.pitch_deg.append(pitch)
         slot.lids.append(lids)
