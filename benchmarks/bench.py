@@ -32,7 +32,7 @@ STAGE_LABELS = {
     "landmarks.detect": "  face detection (survey)",
     "landmarks.face": "  FaceMesh",
     "landmarks.hands": "  Hands",
-    "series": "  landmark lists to arrays (Tracker.series)",
+    "series": "  landmark arrays per person (Tracker.series)",
     "signals": "  signals",
     "states": "  states (calibrate)",
     "aggregate": "  aggregate",
