@@ -247,7 +247,14 @@ def _receive(options: _Options, frames: int, warn: WarnFn) -> Generator[Frame, N
     try:
         while isinstance(item := out.get(), Frame | _Unconverted):
             if isinstance(item, _Unconverted):
-                image = _to_image(item.frame, options.max_side)
+                try:
+                    image = _to_image(item.frame, options.max_side)
+                except av.error.FFmpegError:  # as a conversion in the decode thread would
+                    warn(
+                        f"'{options.path.name}' is truncated or corrupt: decoding stopped at "
+                        f"{item.timestamp_ms / 1000:.1f} s (frame {item.index + 1})"
+                    )
+                    return
                 item = Frame(item.index, item.timestamp_ms, image)
             yield item
         if isinstance(item, _Failed):
