@@ -17,6 +17,10 @@ import { UploadForm } from './upload.js';
 
 // The status changes every couple of seconds (the worker's heartbeat); 1 s shows each step.
 const POLL_MS = 1000;
+// ... but a short clip is analysed in a second or two: the first seconds are asked faster,
+// so that its steps show too.
+const QUICK_POLL_MS = 250;
+const QUICK_FOR_MS = 10_000;
 // While the server is unreachable, ask less often.
 const RETRY_MS = 3000;
 const STAGES = {
@@ -47,7 +51,14 @@ const VIEWS = ['upload-view', 'progress-view', 'report-view'];
 const ROUTE = /^#\/analyses\/([A-Za-z0-9_-]{1,64})$/;
 
 const $ = (id) => document.getElementById(id);
-const state = { config: null, view: 0, timer: null, alertKind: '', checkingKey: false };
+const state = {
+  config: null,
+  view: 0,
+  timer: null,
+  alertKind: '',
+  checkingKey: false,
+  followed: { id: '', since: 0 },
+};
 
 // An ApiError as an alert; "unreachable" alerts clear themselves once the server answers.
 function showError(error, filename) {
@@ -114,6 +125,9 @@ function showProgress(analysis) {
 // Shows one analysis and, until it ends, follows it. `view` guards against a view the
 // person has left meanwhile.
 async function follow(id, view) {
+  if (state.followed.id !== id) {
+    state.followed = { id, since: Date.now() };
+  }
   let analysis;
   try {
     analysis = await getJson(`/v1/analyses/${encodeURIComponent(id)}`);
@@ -136,7 +150,8 @@ async function follow(id, view) {
   showProgress(analysis);
   analyses.update(analysis);
   if (analysis.status === 'queued' || analysis.status === 'running') {
-    state.timer = setTimeout(() => follow(id, view), POLL_MS);
+    const quick = Date.now() - state.followed.since < QUICK_FOR_MS;
+    state.timer = setTimeout(() => follow(id, view), quick ? QUICK_POLL_MS : POLL_MS);
   } else {
     analyses.refresh();
   }
