@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -111,3 +112,23 @@ def test_a_job_no_longer_queued_is_skipped(ctx: JobContext) -> None:
     ctx.store.cancel(row.id)
     assert run_analysis(ctx, row.id) == "skipped"
     assert ctx.store.runs(row.id) == []
+
+
+def test_status_reads_do_not_wait_for_a_writer(ctx: JobContext) -> None:
+    """A worker in the middle of a write (SQLite's write lock held) does not hold up a status
+    read: reads begin deferred and see the last committed state."""
+    row = add_queued(ctx)
+    path = ctx.settings.db_url.removeprefix("sqlite:///")
+    writer = sqlite3.connect(path, isolation_level=None, timeout=0)
+    try:
+        writer.execute("BEGIN IMMEDIATE")
+        writer.execute("UPDATE analyses SET stage = 'mid-write' WHERE id = ?", (row.id,))
+        other = sqlite3.connect(path, isolation_level=None, timeout=0)
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            other.execute("BEGIN IMMEDIATE")  # the lock is really held: a writer would wait
+        other.close()
+        seen = ctx.store.get("alice", row.id)  # used to wait the 30 s busy timeout, then fail
+        assert seen is not None and seen.stage == "queued"
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
