@@ -114,27 +114,30 @@ def model_variants(images: list[Image], config: PipelineConfig) -> None:
     _model_row("FaceMesh (refined), 1280x720", LandmarkModel(config, hands=False), "face", images)
     _model_row("FaceMesh (refined), 640x360", LandmarkModel(config, hands=False), "face", half)
     _model_row(
-        "Hands complexity 0, max 2, 1280x720", LandmarkModel(config, face=False), "hands", images
+        "Hands complexity 0, max 2, 1280x720",
+        LandmarkModel(config, face=False),
+        "all_hands",
+        images,
     )
     _model_row(
-        "Hands complexity 0, max 2, 640x360", LandmarkModel(config, face=False), "hands", half
+        "Hands complexity 0, max 2, 640x360", LandmarkModel(config, face=False), "all_hands", half
     )
     _model_row(
-        "Hands complexity 1, max 2, 1280x720", LandmarkModel(heavy, face=False), "hands", images
+        "Hands complexity 1, max 2, 1280x720", LandmarkModel(heavy, face=False), "all_hands", images
     )
     _model_row("face detector (full range), 1280x720", FaceDetector(), "detect", images)
     _model_row("face detector (full range), 640x360", FaceDetector(), "detect", half)
 
 
 def _both_in_turn(face: LandmarkModel, hands: LandmarkModel) -> Callable[[Image], object]:
-    return lambda image: (face.face(image), hands.hands(image))
+    return lambda image: (face.face(image), hands.all_hands(image))
 
 
 def _both_at_once(
     face: LandmarkModel, hands: LandmarkModel, pool: ThreadPoolExecutor
 ) -> Callable[[Image], object]:
     def run(image: Image) -> object:
-        pending = pool.submit(hands.hands, image)
+        pending = pool.submit(hands.all_hands, image)
         return face.face(image), pending.result()
 
     return run

@@ -11,7 +11,7 @@ import importlib.util
 import os
 import sys
 import types
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from types import TracebackType
 from typing import Any
@@ -20,7 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from pipeline.config import PipelineConfig
-from pipeline.types import FACE_POINTS, HAND_POINTS, MAX_HANDS, Frame, LandmarkSeries
+from pipeline.types import FACE_POINTS, HAND_POINTS, MAX_HANDS
 
 
 class _Deferred(types.ModuleType):
@@ -115,14 +115,28 @@ def empty_hands() -> npt.NDArray[np.float32]:
     return np.full((MAX_HANDS, HAND_POINTS, 3), np.nan, dtype=np.float32)
 
 
-class LandmarkModel:
+class _Graphs:
+    """Runs MediaPipe graphs, silencing their native chatter on the first calls."""
+
+    # The native chatter comes while graphs start and on the first detections.
+    QUIET_CALLS = 20
+
+    def __init__(self) -> None:
+        self._calls = 0
+
+    def _process(self, model: Any, image: npt.NDArray[np.uint8], stream: str) -> Any:
+        self._calls += 1
+        if self._calls > self.QUIET_CALLS:
+            return _run(model, image, stream)
+        with _native_stderr_muted():
+            return _run(model, image, stream)
+
+
+class LandmarkModel(_Graphs):
     """FaceMesh and/or Hands, in tracking mode for one stream of frames of one region.
 
     Use as a context manager; the methods take upright RGB uint8 images.
     """
-
-    # The native chatter comes while graphs start and on the first detections.
-    QUIET_CALLS = 20
 
     def __init__(
         self,
@@ -133,18 +147,11 @@ class LandmarkModel:
         static: bool = False,
         max_hands: int = MAX_HANDS,
     ) -> None:
-        self._calls = 0
+        super().__init__()
         # static: every image is unrelated (stills), so detect on each instead of tracking.
         with _native_stderr_muted():
             self._face = _face_mesh(config, static) if face else None
             self._hands = _hand_model(config, static, max_hands) if hands else None
-
-    def _process(self, model: Any, image: npt.NDArray[np.uint8], stream: str) -> Any:
-        self._calls += 1
-        if self._calls > self.QUIET_CALLS:
-            return _run(model, image, stream)
-        with _native_stderr_muted():
-            return _run(model, image, stream)
 
     def __enter__(self) -> LandmarkModel:
         return self
@@ -167,15 +174,6 @@ class LandmarkModel:
         if not found:
             return empty_face()
         return _to_array(found[0], FACE_POINTS)
-
-    def hands(self, image: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
-        """Returns `(2, 21, 3)` normalised hand landmarks ordered left to right, NaN if absent."""
-        out = empty_hands()
-        found = self.all_hands(image)
-        # Left-to-right order keeps a hand in the same slot from frame to frame.
-        for slot, arr in enumerate(sorted(found, key=lambda a: float(a[:, 0].mean()))[:MAX_HANDS]):
-            out[slot] = arr
-        return out
 
     def all_hands(self, image: npt.NDArray[np.uint8]) -> list[npt.NDArray[np.float32]]:
         """Every hand found, each `(21, 3)` normalised."""
@@ -231,7 +229,7 @@ def _hand_model(config: PipelineConfig, static: bool, max_hands: int) -> Any:
     )
 
 
-class FaceDetector:
+class FaceDetector(_Graphs):
     """MediaPipe's full-range face detector (faces up to about 5 m away), for finding people.
 
     Each image is independent (no tracking). `detect` returns `(N, 5)` rows of normalised
@@ -239,7 +237,7 @@ class FaceDetector:
     """
 
     def __init__(self, min_confidence: float = 0.5) -> None:
-        self._calls = 0
+        super().__init__()
         with _native_stderr_muted():
             self._model = mp.solutions.face_detection.FaceDetection(
                 model_selection=1, min_detection_confidence=min_confidence
@@ -254,66 +252,10 @@ class FaceDetector:
         self._model.close()
 
     def detect(self, image: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
-        self._calls += 1
-        if self._calls > LandmarkModel.QUIET_CALLS:
-            found = _run(self._model, image, "detections")
-        else:
-            with _native_stderr_muted():
-                found = _run(self._model, image, "detections")
+        found = self._process(self._model, image, "detections")
         rows = [
             (b.xmin, b.ymin, b.width, b.height, d.score[0])
             for d in (found or [])
             for b in (d.location_data.relative_bounding_box,)
         ]
         return np.array(rows, dtype=np.float32).reshape(-1, 5)
-
-
-def extract(
-    frames: Iterable[Frame],
-    config: PipelineConfig,
-    *,
-    hands: bool = True,
-    on_frame: Callable[[Frame], None] | None = None,
-) -> LandmarkSeries:
-    """Runs the models over frames of one participant.
-
-    Args:
-        frames: upright RGB frames, in time order, all of the same size.
-        config: detection thresholds.
-        hands: also run the hand model (about 3x the cost of the face mesh).
-        on_frame: called after each frame (progress, cancellation).
-
-    Returns:
-        The series, `(T, ...)` arrays with NaN where nothing was found.
-    """
-    times: list[int] = []
-    faces: list[npt.NDArray[np.float32]] = []
-    hand_list: list[npt.NDArray[np.float32]] = []
-    wh = np.zeros(2, dtype=np.int64)
-    with LandmarkModel(config, hands=hands) as model:
-        for frame in frames:
-            wh = np.array([frame.image.shape[1], frame.image.shape[0]], dtype=np.int64)
-            times.append(frame.timestamp_ms)
-            faces.append(model.face(frame.image))
-            hand_list.append(model.hands(frame.image))
-            if on_frame is not None:
-                on_frame(frame)
-    return series_from_lists(times, faces, hand_list, wh)
-
-
-def series_from_lists(
-    times: list[int],
-    faces: list[npt.NDArray[np.float32]],
-    hands: list[npt.NDArray[np.float32]],
-    image_wh: npt.NDArray[np.int64],
-) -> LandmarkSeries:
-    if not times:
-        return LandmarkSeries(
-            np.zeros(0, np.int64),
-            np.zeros((0, FACE_POINTS, 3), np.float32),
-            np.zeros((0, MAX_HANDS, HAND_POINTS, 3), np.float32),
-            image_wh,
-        )
-    return LandmarkSeries(
-        np.asarray(times, dtype=np.int64), np.stack(faces), np.stack(hands), image_wh
-    )

@@ -16,10 +16,16 @@ import numpy as np
 
 from pipeline import cpus, decode
 from pipeline.config import PipelineConfig
-from pipeline.landmarks import empty_face, empty_hands, series_from_lists
 from pipeline.locate import face_region
 from pipeline.track import Slot, Tracker
-from pipeline.types import Frame, LandmarkSeries, VideoInfo
+from pipeline.types import (
+    FACE_POINTS,
+    HAND_POINTS,
+    MAX_HANDS,
+    Frame,
+    LandmarkSeries,
+    VideoInfo,
+)
 
 ProgressFn = Callable[[str, float], None]
 CancelFn = Callable[[], bool]
@@ -259,8 +265,12 @@ def _in_region(box: Box, region: Box | None) -> Box:
 
 def _nobody(tracker: Tracker, region: Box | None) -> Tracked:
     n = len(tracker.times)
-    wh = np.array(tracker.frame_wh, dtype=np.int64)
-    series = series_from_lists(tracker.times, [empty_face()] * n, [empty_hands()] * n, wh)
+    series = LandmarkSeries(
+        np.asarray(tracker.times, dtype=np.int64),
+        np.full((n, FACE_POINTS, 3), np.nan, np.float32),
+        np.full((n, MAX_HANDS, HAND_POINTS, 3), np.nan, np.float32),
+        np.array(tracker.frame_wh, dtype=np.int64),
+    )
     return Tracked(region or FULL_FRAME, series, 0.0, True)
 
 

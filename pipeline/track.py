@@ -57,8 +57,8 @@ class Slot:
     face: PixelBox
     region: PixelBox
     model: LandmarkModel
-    faces: Rows = field(default_factory=lambda: Rows((FACE_POINTS, 3)))
-    hands: Rows = field(default_factory=lambda: Rows((MAX_HANDS, HAND_POINTS, 3)))
+    faces: Rows
+    hands: Rows
     area_sum: float = 0.0
     shares_tile: bool = False
     # Meshed on a crop around the face (people sharing a tile, or a face small in a big
