@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from enum import IntEnum
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -147,14 +147,17 @@ _POSTURE_POINTS = tuple(
 )
 
 
-def pitch_and_aperture(face: F) -> tuple[float, float]:
+def pitch_and_aperture(
+    face: npt.NDArray[np.floating[Any]], scale: tuple[float, float, float] = (1.0, 1.0, 1.0)
+) -> tuple[float, float]:
     """Head pitch (degrees, as `head_pose_deg`) and the more open eye's lid aperture (as
-    `eye_in_head`) of one frame `(478, 3)` in pixels.
+    `eye_in_head`) of one frame `(478, 3)`, in pixels once multiplied by `scale`.
 
-    The same formulas in plain floats: on a single frame, numpy's per-call cost is most of
-    the work, and the recorder asks this of every frame it meshes.
+    The same formulas in plain floats on the 21 points they use: on a single frame, numpy's
+    per-call cost is most of the work, and the recorder asks this of every frame it meshes.
     """
-    rows = dict(zip(_POSTURE_POINTS, face[list(_POSTURE_POINTS)].tolist(), strict=True))
+    points = face[list(_POSTURE_POINTS)].astype(np.float64) * scale
+    rows = dict(zip(_POSTURE_POINTS, points.tolist(), strict=True))
 
     def sub(a: int, b: int) -> tuple[float, float, float]:
         p, q = rows[a], rows[b]

@@ -224,7 +224,7 @@ class Tracker:
         """Whether the person is looking down now, against their own last seconds: head
         bowed or lids lowered. Only gates the hand model; the states come later."""
         w, h = self.frame_wh
-        pitch, lids = geometry.pitch_and_aperture(points.astype(np.float64) * (w, h, w))
+        pitch, lids = geometry.pitch_and_aperture(points, scale=(w, h, w))
         if slot.pitch_deg:
             # statistics.median: a tenth of np.median's cost on 50 floats in a deque.
             bowed = pitch < statistics.median(slot.pitch_deg) - self.config.hands_look_down_deg
