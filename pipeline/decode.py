@@ -250,10 +250,7 @@ def _receive(options: _Options, frames: int, warn: WarnFn) -> Generator[Frame, N
                 try:
                     image = _to_image(item.frame, options.max_side)
                 except av.error.FFmpegError:  # as a conversion in the decode thread would
-                    warn(
-                        f"'{options.path.name}' is truncated or corrupt: decoding stopped at "
-                        f"{item.timestamp_ms / 1000:.1f} s (frame {item.index + 1})"
-                    )
+                    warn(_stopped_at(options.path, item.timestamp_ms, item.index + 1))
                     return
                 item = Frame(item.index, item.timestamp_ms, image)
             yield item
@@ -451,9 +448,13 @@ def _check_complete(path: Path, clock: _Clock, declared_end_ms: Fraction | None)
 
 
 def _cut_short(path: Path, clock: _Clock) -> str:
+    return _stopped_at(path, clock.last_ms, clock.frames)
+
+
+def _stopped_at(path: Path, last_ms: int, frames: int) -> str:
     return (
         f"'{path.name}' is truncated or corrupt: decoding stopped at "
-        f"{clock.last_ms / 1000:.1f} s (frame {clock.frames})"
+        f"{last_ms / 1000:.1f} s (frame {frames})"
     )
 
 
