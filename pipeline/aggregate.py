@@ -52,10 +52,17 @@ class Aggregate:
 def _check(signals: Signals, states: AttentionSeries) -> None:
     if len(signals) != len(states):
         raise ValueError(f"signals has {len(signals)} frames, states has {len(states)}")
-    if not np.array_equal(signals.timestamp_ms, states.timestamp_ms):
-        raise ValueError("signals and states have different timestamps")
-    if len(states) > 1 and np.any(np.diff(states.timestamp_ms) <= 0):
-        raise ValueError("timestamp_ms must be strictly increasing")
+    ts = states.timestamp_ms
+    if not np.array_equal(signals.timestamp_ms, ts):
+        i = int(np.flatnonzero(signals.timestamp_ms != ts)[0])
+        raise ValueError(
+            f"signals and states differ at frame {i}: {signals.timestamp_ms[i]} ms vs {ts[i]} ms"
+        )
+    if len(states) > 1 and np.any(np.diff(ts) <= 0):
+        i = int(np.flatnonzero(np.diff(ts) <= 0)[0])
+        raise ValueError(
+            f"timestamp_ms must be strictly increasing: {ts[i]} then {ts[i + 1]} at frame {i + 1}"
+        )
 
 
 def with_ids(found: list[Event]) -> list[Event]:

@@ -85,7 +85,11 @@ async def submit(
 
 def _check_key(key: str | None) -> None:
     if key is not None and not 1 <= len(key) <= 255:
-        raise Problem(400, "invalid-idempotency-key", "Idempotency-Key must be 1-255 characters")
+        raise Problem(
+            400,
+            "invalid-idempotency-key",
+            f"Idempotency-Key must be 1-255 characters; this one has {len(key)}",
+        )
 
 
 def _replay(prior: Analysis, upload: Upload, key: str) -> Analysis:

@@ -10,7 +10,7 @@ import pytest
 from pipeline.aggregate import aggregate, timeline, window_scores_at
 from pipeline.config import PipelineConfig
 from pipeline.episodes import Episode, episode_confidence, note_taking
-from pipeline.types import BoolArray
+from pipeline.types import AttentionSeries, BoolArray
 from tests.test_aggregate_factories import (
     STEP_MS,
     Segment,
@@ -229,6 +229,21 @@ def test_aggregate_rejects_mismatched_inputs() -> None:
     a, b = states_from([("screen", 2_000)]), states_from([("screen", 4_000)])
     with pytest.raises(ValueError, match="signals has 20 frames, states has 10"):
         aggregate(signals_for(b), a, CONFIG, 2_000)
+
+
+def test_aggregate_names_the_frame_where_inputs_disagree() -> None:
+    states = states_from([("screen", 2_000)])
+    signals = signals_for(states)
+    shifted = np.array(states.timestamp_ms)
+    t = int(shifted[3])
+    shifted[3] += 1
+    moved = AttentionSeries(shifted, states.attention, states.baseline)
+    with pytest.raises(ValueError, match=f"differ at frame 3: {t} ms vs {t + 1} ms"):
+        aggregate(signals, moved, CONFIG, 2_000)
+    shifted[4] = shifted[3]
+    repeated = AttentionSeries(shifted.copy(), states.attention, states.baseline)
+    with pytest.raises(ValueError, match=f"{t + 1} then {t + 1} at frame 4"):
+        aggregate(signals_for(repeated), repeated, CONFIG, 2_000)
 
 
 def test_aggregate_of_nothing() -> None:

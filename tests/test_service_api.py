@@ -225,6 +225,8 @@ def test_idempotency_key_replays_and_refuses_a_different_body(
     assert assert_problem(changed, 422)["type"].endswith("idempotency-key-reused")
     # Keys are per client: bob's "upload-1" is his own.
     assert upload(client, video, {**BOB, "Idempotency-Key": "upload-1"}).status_code == 202
+    too_long = upload(client, video, {**ALICE, "Idempotency-Key": "k" * 256})
+    assert "this one has 256" in assert_problem(too_long, 400)["detail"]
 
 
 def test_listing_pages_with_a_cursor(client: TestClient, video: bytes) -> None:
