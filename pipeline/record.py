@@ -163,7 +163,8 @@ def record(
             probed=info,
         )
         # Frames to come, to size the landmark arrays (a guess: rates vary, durations may be
-        # unknown; the arrays grow if it falls short).
+        # unknown; the arrays grow if it falls short). The 16 spare rows cover a rounded or
+        # slightly short container duration, so that a typical file never grows them.
         rate = config.fps if config.fps and config.fps > 0 else info.fps or 30.0
         expected = round(info.duration_ms * rate / 1000) + 16
         tracker = Tracker(config, hands=hands, expected_frames=expected)
