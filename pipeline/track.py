@@ -336,15 +336,11 @@ class Tracker:
         return region[2] * region[3] * self.config.crop_area_ratio < tile_area
 
     def _hands(self, image: npt.NDArray[np.uint8]) -> None:
-        if not self.with_hands:
+        found = self._found_hands(image) if self.with_hands else []
+        if not found:  # most frames: nobody looks down
             for slot in self.slots:
                 slot.hands.append_missing()
             return
-        if self._hand_model is None:
-            # Two hands per person in view, within reason: each found hand costs a model run.
-            most = min(2 * max(len(self.slots), 1), 6)
-            self._hand_model = LandmarkModel(self.config, face=False, max_hands=most)
-        found = self._found_hands(image)
         per_slot: dict[int, list[F32]] = {s.index: [] for s in self.slots}
         for hand in found:
             owner = self._owner(hand)
@@ -360,13 +356,16 @@ class Tracker:
         Hands only support the note-taking cue (hands low or moving while looking down),
         and the hand model costs three times the face mesh.
         """
-        model = self._hand_model
         self._hand_calls += 1
         every = self.config.hands_every_n_frames
         due = every > 0 and (self._hand_calls - 1) % every == 0
-        if model is None or not (due or any(s.looks_down for s in self.slots)):
+        if not (due or any(s.looks_down for s in self.slots)):
             return []
-        return model.all_hands(shrink(image, HANDS_MAX_SIDE_PX))
+        if self._hand_model is None:  # built when first needed: many calls never need it
+            # Two hands per person in view, within reason: each found hand costs a model run.
+            most = min(2 * max(len(self.slots), 1), 6)
+            self._hand_model = LandmarkModel(self.config, face=False, max_hands=most)
+        return self._hand_model.all_hands(shrink(image, HANDS_MAX_SIDE_PX))
 
     def _owner(self, hand: F32) -> Slot | None:
         w, h = self.frame_wh
