@@ -24,7 +24,7 @@ import cli_run
 import floor
 from longvideo import DEFAULT_SOURCE, cached_path
 
-from pipeline.decode import probe
+from pipeline.media.probe import probe
 
 # Probe rows in data-flow order, with the label printed for each.
 STAGE_LABELS = {

@@ -60,7 +60,7 @@ def decode_only(
 
 def decode_sampled_rgb(path: Path, fps: float, *, skip_frame: SkipFrame | None = None) -> Timing:
     """Decodes every frame and converts to RGB24 arrays the first frame at or after each
-    `k / fps` s instant, the sampling rule of `pipeline.decode`."""
+    `k / fps` s instant, the sampling rule of `pipeline.media.decode`."""
     wall, cpu = time.perf_counter(), time.process_time()
     count = converted = 0
     origin_s: float | None = None

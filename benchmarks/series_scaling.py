@@ -22,11 +22,12 @@ from typing import Any
 import numpy as np
 from memory import reset_peak, status_mb
 
-from pipeline import aggregate, output
-from pipeline.calibrate import classify
+from pipeline.attention.calibrate import classify
+from pipeline.attention.signals import compute_signals
 from pipeline.config import PipelineConfig
-from pipeline.signals import compute_signals
+from pipeline.outputs import output
 from pipeline.types import LandmarkSeries, Participant
+from pipeline.verdict import aggregate
 
 RECORDINGS = Path(__file__).resolve().parents[1] / "tests" / "data" / "landmarks"
 DEFAULT_RECORDING = RECORDINGS / "interview_woman_talking.npz"

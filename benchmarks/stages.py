@@ -7,7 +7,7 @@
 - by wrapping the stage functions and the model calls (in this process only) and adding up
   the time spent inside them. A function that no longer exists shows as n/a.
 
-Decoding alone is timed first with `pipeline.decode.iter_frames` at the analysis rate.
+Decoding alone is timed first with `pipeline.media.decode.iter_frames` at the analysis rate.
 """
 
 from __future__ import annotations
@@ -25,9 +25,9 @@ from typing import Any
 
 from memory import reset_peak, status_mb
 
-from pipeline import decode
 from pipeline.analyze import analyze_video
 from pipeline.config import PipelineConfig
+from pipeline.media import decode
 from pipeline.types import Frame
 
 
@@ -45,18 +45,18 @@ class Probe:
 # The stage functions `analyze_video` composes and the model calls inside the landmarks
 # stage; the first of several probes with one label that exists wins (renamed methods).
 PROBES = (
-    Probe("landmarks.detect", "pipeline.landmarks", "FaceDetector.detect"),
-    Probe("landmarks.face", "pipeline.landmarks", "LandmarkModel.face"),
-    Probe("landmarks.hands", "pipeline.landmarks", "LandmarkModel.all_hands"),
-    Probe("landmarks.hands", "pipeline.landmarks", "LandmarkModel.hands"),
-    Probe("series", "pipeline.track", "Tracker.series", memory=True),
-    Probe("signals", "pipeline.signals", "compute_signals", memory=True),
-    Probe("states", "pipeline.calibrate", "classify", memory=True),
-    Probe("aggregate", "pipeline.aggregate", "aggregate", memory=True),
+    Probe("landmarks.detect", "pipeline.people.landmarks", "FaceDetector.detect"),
+    Probe("landmarks.face", "pipeline.people.landmarks", "LandmarkModel.face"),
+    Probe("landmarks.hands", "pipeline.people.landmarks", "LandmarkModel.all_hands"),
+    Probe("landmarks.hands", "pipeline.people.landmarks", "LandmarkModel.hands"),
+    Probe("series", "pipeline.people.track", "Tracker.series", memory=True),
+    Probe("signals", "pipeline.attention.signals", "compute_signals", memory=True),
+    Probe("states", "pipeline.attention.calibrate", "classify", memory=True),
+    Probe("aggregate", "pipeline.verdict.aggregate", "aggregate", memory=True),
     Probe("result", "pipeline.analyze", "build_result", memory=True),
-    Probe("outputs.csv", "pipeline.output", "frames_csv", memory=True),
-    Probe("outputs.json", "pipeline.output", "to_json", memory=True),
-    Probe("report", "pipeline.report", "render_report", memory=True),
+    Probe("outputs.csv", "pipeline.outputs.output", "frames_csv", memory=True),
+    Probe("outputs.json", "pipeline.outputs.output", "to_json", memory=True),
+    Probe("report", "pipeline.outputs.report", "render_report", memory=True),
 )
 
 
@@ -134,8 +134,8 @@ def _patched(owner: Any, attr: str, value: Any) -> Iterator[None]:
 
 
 def _patch_everywhere(stack: ExitStack, original: Any, wrapped: Any) -> None:
-    # A function imported by name (`from pipeline.signals import compute_signals`) is looked
-    # up in the importing module, so every pipeline module holding it gets the wrapper.
+    # A function imported by name (`from pipeline.attention.signals import compute_signals`)
+    # is looked up in the importing module, so every pipeline module holding it gets the wrapper.
     for name, module in list(sys.modules.items()):
         if not name.startswith("pipeline"):
             continue

@@ -1,7 +1,7 @@
 """Measures the changes the profile points at, on the bench recording, before anyone makes them.
 
 - decoding: FFmpeg's `skip_frame=NONREF` (B-frames nothing refers to are not decoded) and
-  decoder thread counts, against the default used by `pipeline.decode`;
+  decoder thread counts, against the default used by `pipeline.media.decode`;
 - RGB conversion of a sampled frame: full size against a conversion that also shrinks;
 - the models, per sampled frame: FaceMesh, Hands and the face detector on the full frame
   and on a half-size frame, Hands with the heavier model;
@@ -32,9 +32,9 @@ import numpy as np
 import numpy.typing as npt
 from longvideo import DEFAULT_SOURCE, ensure_long_video
 
-from pipeline import decode
 from pipeline.config import PipelineConfig
-from pipeline.landmarks import FaceDetector, LandmarkModel
+from pipeline.media import decode
+from pipeline.people.landmarks import FaceDetector, LandmarkModel
 
 Image = npt.NDArray[np.uint8]
 WARMUP_FRAMES = 5
@@ -47,7 +47,7 @@ def _row(label: str, *values: str) -> str:
 def decode_variants(video: Path, fps: float) -> None:
     print(_row("decoding every frame of the file", "wall s", "cpu s", "frames"))
     runs = {
-        "default (thread_type AUTO, as pipeline.decode)": floor.decode_only(video),
+        "default (thread_type AUTO, as pipeline.media.decode)": floor.decode_only(video),
         "skip_frame NONREF": floor.decode_only(video, skip_frame="NONREF"),
         "thread_count 1": floor.decode_only(video, threads=1),
         "thread_count 2": floor.decode_only(video, threads=2),

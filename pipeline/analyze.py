@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pipeline import aggregate, annotate, output, report
-from pipeline.calibrate import classify
+from pipeline.attention.calibrate import classify
+from pipeline.attention.signals import compute_signals
 from pipeline.config import PipelineConfig
-from pipeline.record import (
+from pipeline.outputs import annotate, output, report
+from pipeline.people.record import (
     Canceled,
     CancelFn,
     Hooks,
@@ -22,8 +23,8 @@ from pipeline.record import (
     parse_participant,
     record,
 )
-from pipeline.signals import compute_signals
 from pipeline.types import LandmarkSeries, Participant
+from pipeline.verdict import aggregate
 
 __all__ = ["Canceled", "analyze_video"]
 

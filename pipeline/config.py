@@ -26,7 +26,7 @@ class PipelineConfig:
     hands_look_down_deg: float = 8.0
     hands_lid_drop_ratio: float = 0.8
 
-    # Decoding on half of the CPUs and the models on the other half (see pipeline.cpus):
+    # Decoding on half of the CPUs and the models on the other half (see pipeline.media.cpus):
     # on two cores a recording takes about three quarters of the time it takes when the
     # scheduler mixes them.
     split_cpus: bool = True

@@ -100,7 +100,7 @@ def _print_summary(result: dict[str, Any], out: Path) -> None:
 def record(args: argparse.Namespace) -> int:
     """`cuewatch record VIDEO OUT.npz`: saves the chosen participant's landmarks (no pixels)."""
     from pipeline.analyze import locate_and_record
-    from pipeline.record import Hooks
+    from pipeline.people.record import Hooks
 
     progress = Progress(Path(args.video).name)
     try:
@@ -124,7 +124,7 @@ def record(args: argparse.Namespace) -> int:
 
 def evaluate(args: argparse.Namespace) -> int:
     """`cuewatch eval DATA_DIR`: scores the states against the labelled clips."""
-    from pipeline import evaluate as ev
+    from pipeline.evaluation import evaluate as ev
 
     config = _config(args)
     cache = Path(args.cache) if args.cache else None
@@ -147,7 +147,7 @@ def evaluate(args: argparse.Namespace) -> int:
 
 def _predict(label: Any, config: PipelineConfig, cache: Path | None) -> tuple[Any, Any]:
     from pipeline.analyze import analyse_series, locate_and_record
-    from pipeline.record import Hooks
+    from pipeline.people.record import Hooks
     from pipeline.types import LandmarkSeries
 
     cached = cache / f"{label.name}.npz" if cache else None

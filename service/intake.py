@@ -148,7 +148,7 @@ def probe_video(path: Path, filename: str, max_duration_s: float) -> dict[str, A
     Raises:
         Problem: 422 when it is not a readable video or is too long.
     """
-    from pipeline.decode import probe
+    from pipeline.media.probe import probe
     from pipeline.types import DecodeError
 
     try:

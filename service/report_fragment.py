@@ -1,8 +1,8 @@
 """The report as a fragment for the web page, built from the report's own parts.
 
 The page puts it inside its report view and wires the clicks (`[data-ms]` elements seek the
-player that takes the place of `#player-slot`); the markup is `pipeline.report`'s, so the page
-and `report.html` show the same chart, events and advice.
+player that takes the place of `#player-slot`); the markup is `pipeline.outputs.report`'s, so
+the page and `report.html` show the same chart, events and advice.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ def report_fragment(result: dict[str, Any]) -> str:
     Args:
         result: the result.json body.
     """
-    from pipeline.report import advice_list, events_table, legend, summary_cards
-    from pipeline.report_chart import timeline_svg
-    from pipeline.runs import clock
+    from pipeline.attention.runs import clock
+    from pipeline.outputs.report import advice_list, events_table, legend, summary_cards
+    from pipeline.outputs.report_chart import timeline_svg
 
     summary = result.get("summary") or {}
     media = result.get("media") or {}

@@ -7,10 +7,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-from pipeline.aggregate import aggregate, timeline, window_scores_at
 from pipeline.config import PipelineConfig
-from pipeline.episodes import Episode, episode_confidence, note_taking
 from pipeline.types import AttentionSeries, BoolArray
+from pipeline.verdict.aggregate import aggregate, timeline, window_scores_at
+from pipeline.verdict.episodes import Episode, episode_confidence, note_taking
 from tests.test_aggregate_factories import (
     STEP_MS,
     Segment,

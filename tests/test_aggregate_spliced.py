@@ -17,11 +17,11 @@ from typing import Any
 import numpy as np
 import pytest
 
-from pipeline.aggregate import Aggregate, aggregate
-from pipeline.calibrate import classify
+from pipeline.attention.calibrate import classify
+from pipeline.attention.signals import compute_signals
 from pipeline.config import PipelineConfig
-from pipeline.signals import compute_signals
 from pipeline.types import FACE_POINTS, HAND_POINTS, MAX_HANDS, IntArray, LandmarkSeries
+from pipeline.verdict.aggregate import Aggregate, aggregate
 from tests.conftest import DATA_DIR, LANDMARKS_DIR, recording, shared_path
 
 CONFIG = PipelineConfig()
@@ -198,7 +198,7 @@ def test_composite_notes_then_stop() -> None:
     # Truth read off the clip (one frame a second): looks down at about 5, 14, 24, 32, 40 and
     # 50 s, each 2-3 s, the last back on the screen at about 52.5 s; none after. The 93 s clip
     # is landmarked here rather than committed as a recording (it would be 2.4 MB).
-    from pipeline.record import record
+    from pipeline.people.record import record
 
     video = shared_path("videos/composite_notes_then_stop.mp4")
     series = record(video, CONFIG).people[0].series

@@ -7,9 +7,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from pipeline.aggregate import Aggregate, aggregate
 from pipeline.config import PipelineConfig
-from pipeline.summary import fraction_words, trend
+from pipeline.verdict.aggregate import Aggregate, aggregate
+from pipeline.verdict.summary import fraction_words, trend
 from tests.test_aggregate_factories import Segment, rhythm, signals_for, states_from, total_ms
 
 CONFIG = PipelineConfig()

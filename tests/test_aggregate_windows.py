@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.aggregate import aggregate
 from pipeline.config import PipelineConfig
 from pipeline.types import ATTENTION_LABELS
-from pipeline.windows import disengagement_score, window_bounds
+from pipeline.verdict.aggregate import aggregate
+from pipeline.verdict.windows import disengagement_score, window_bounds
 from tests.test_aggregate_factories import (
     STEP_MS,
     Segment,

@@ -7,10 +7,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pipeline import evaluate
-from pipeline.calibrate import classify, learn_baseline
+from pipeline.attention.calibrate import classify, learn_baseline
+from pipeline.attention.signals import compute_signals
 from pipeline.config import PipelineConfig
-from pipeline.signals import compute_signals
+from pipeline.evaluation import evaluate
 from pipeline.types import Attention
 from tests.conftest import LANDMARKS_DIR, recording
 

@@ -1,4 +1,4 @@
-"""Decoding and the models on their own CPUs (pipeline.cpus), on real clips."""
+"""Decoding and the models on their own CPUs (pipeline.media.cpus), on real clips."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import cpus, decode
 from pipeline.config import PipelineConfig
-from pipeline.record import record
+from pipeline.media import cpus, decode
+from pipeline.people.record import record
 from tests.conftest import shared_path
 
 pytestmark = pytest.mark.skipif(

@@ -1,4 +1,4 @@
-"""Tests of pipeline.decode on the shared real clips and on small files made in tmp_path."""
+"""Tests of pipeline.media.decode on the shared real clips and on small files made in tmp_path."""
 
 from __future__ import annotations
 
@@ -15,8 +15,9 @@ import av
 import numpy as np
 import pytest
 
-from pipeline import decode
-from pipeline.decode import iter_frames, probe
+from pipeline.media import decode
+from pipeline.media.decode import iter_frames
+from pipeline.media.probe import probe
 from pipeline.types import DecodeError, Frame
 
 VIDEOS = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "videos"

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.evaluate import (
+from pipeline.evaluation.evaluate import (
     ClipScore,
     EvalReport,
     LabelFile,
@@ -399,7 +399,9 @@ needs_data = pytest.mark.skipif(not (DATA_DIR / "labels").is_dir(), reason="no s
 @needs_data
 def test_load_labels_real_data() -> None:
     labels = load_labels(DATA_DIR)
-    assert len(labels) == len(list((DATA_DIR / "labels").glob("*.json"))) == 21
+    # The count follows the shared folder, which grows (21 clips, then 39 with issue 9).
+    files = list((DATA_DIR / "labels").glob("*.json"))
+    assert len(labels) == len(files) >= 21
     assert [lb.name for lb in labels] == sorted(lb.name for lb in labels)
     assert all(lb.video.is_file() for lb in labels)
     assert all(lb.segments for lb in labels)
@@ -412,7 +414,7 @@ def test_run_eval_real_labels_all_screen() -> None:
         return t, np.full(t.shape, S, dtype=np.int8)
 
     report = run_eval(DATA_DIR, all_screen)
-    assert len(report.clips) == 21
+    assert len(report.clips) == len(list((DATA_DIR / "labels").glob("*.json")))
     assert report.frames == sum(c.scored for c in report.clips) > 0
     np.testing.assert_array_equal(report.confusion[:, 1:], 0)  # nothing but screen predicted
     np.testing.assert_allclose(report.per_state["screen"]["recall"], 1.0, rtol=0, atol=ATOL)

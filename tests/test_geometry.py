@@ -7,8 +7,9 @@ import csv
 import numpy as np
 import pytest
 
-from pipeline import geometry
-from pipeline.geometry import FacePoint
+from pipeline.attention import geometry
+from pipeline.people import mesh
+from pipeline.people.mesh import FacePoint
 from tests.conftest import recording, shared_path
 
 
@@ -81,7 +82,7 @@ def test_iris_offset_turns_into_eye_angles(
     shift: tuple[float, float], expect_yaw_sign: int, expect_pitch_sign: int
 ) -> None:
     face = _frontal_face()
-    eye = geometry.RIGHT_EYE
+    eye = mesh.RIGHT_EYE
     width = np.linalg.norm(face[eye.outer, :2] - face[eye.inner, :2])
     moved = face.copy()
     moved[eye.iris, :2] += np.array(shift) * width
@@ -97,7 +98,7 @@ def test_iris_offset_turns_into_eye_angles(
 
 def test_lid_aperture_falls_to_zero_when_the_lids_meet() -> None:
     face = _frontal_face()
-    eye = geometry.RIGHT_EYE
+    eye = mesh.RIGHT_EYE
     _, _, open_ratio = geometry.eye_in_head(face[None], eye)
     shut = face.copy()
     for upper, lower in eye.lids:
@@ -117,7 +118,7 @@ def test_head_pose_error_on_aflw2000_stills() -> None:
     import cv2
 
     from pipeline.config import PipelineConfig
-    from pipeline.landmarks import LandmarkModel
+    from pipeline.people.landmarks import LandmarkModel
 
     labels = shared_path("stills/aflw2000/pose_labels.csv")
     errors = []

@@ -10,9 +10,11 @@ from itertools import islice
 import numpy as np
 import pytest
 
-from pipeline import decode, geometry, landmarks
+from pipeline.attention import geometry
 from pipeline.config import PipelineConfig
-from pipeline.record import record
+from pipeline.media import decode
+from pipeline.people import landmarks, mesh
+from pipeline.people.record import record
 from tests.conftest import recording, shared_path
 
 pytestmark = pytest.mark.mediapipe
@@ -38,9 +40,9 @@ def test_fast_landmark_reading_equals_reading_each_point() -> None:
         model.close()
     meshes = [m[0] for m in found if m]
     assert len(meshes) == len(frames)
-    for mesh in meshes:
-        fast = landmarks._to_array(mesh, 478)
-        slow = landmarks._to_array(_Wire(mesh), 478)  # falls back to the point walk
+    for found_mesh in meshes:
+        fast = landmarks._to_array(found_mesh, 478)
+        slow = landmarks._to_array(_Wire(found_mesh), 478)  # falls back to the point walk
         assert fast.shape == (478, 3) and fast.dtype == np.float32
         np.testing.assert_array_equal(fast, slow)
         assert 0.2 < float(fast[:, 0].mean()) < 0.8  # a face, not bytes read askew
@@ -51,10 +53,10 @@ def test_scalar_posture_equals_the_vectorised_geometry() -> None:
     w, h = (float(v) for v in series.image_wh)
     face = series.face[series.face_present].astype(np.float64) * np.array([w, h, w])
     pitch = geometry.head_pose_deg(face)[1]
-    lids = np.fmax(*(geometry.eye_in_head(face, e)[2] for e in geometry.EYES))
-    scalar = np.array([geometry.pitch_and_aperture(f) for f in face])
+    lids = np.fmax(*(geometry.eye_in_head(face, e)[2] for e in mesh.EYES))
+    scalar = np.array([mesh.pitch_and_aperture(f) for f in face])
     normalised = series.face[series.face_present]
-    scaled = np.array([geometry.pitch_and_aperture(f, scale=(w, h, w)) for f in normalised])
+    scaled = np.array([mesh.pitch_and_aperture(f, scale=(w, h, w)) for f in normalised])
     np.testing.assert_allclose(scaled, scalar, atol=1e-6)
     assert len(face) > 20 and np.ptp(pitch) > 10  # the head really moves in this clip
     np.testing.assert_allclose(scalar[:, 0], pitch, atol=1e-9)
@@ -107,7 +109,7 @@ def test_hands_are_looked_for_on_the_frames_the_head_bows(
 
 def test_mediapipe_comes_without_matplotlib_and_tasks_until_used() -> None:
     script = (
-        "import sys, pipeline.landmarks as lm\n"
+        "import sys, pipeline.people.landmarks as lm\n"
         "lm._face_mesh(lm.PipelineConfig(), static=False).close()\n"
         "lm.FaceDetector()\n"
         "print(type(sys.modules['matplotlib.pyplot']).__name__)\n"

@@ -17,8 +17,8 @@ import pytest
 
 from pipeline.analyze import Analysed, analyse_recording, analyse_series, locate_and_record
 from pipeline.config import PipelineConfig
-from pipeline.locate import iou
-from pipeline.record import Hooks, Recording, choose
+from pipeline.people.locate import iou
+from pipeline.people.record import Hooks, Recording, choose
 from tests.conftest import DATA_DIR, shared_path
 
 pytestmark = pytest.mark.mediapipe

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pipeline import locate
+from pipeline.people import locate
 
 
 def _frames(

@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from pipeline.aggregate import aggregate, timeline
 from pipeline.config import PipelineConfig
-from pipeline.report import render_report
-from pipeline.report_chart import MAX_COLUMNS, segments
+from pipeline.outputs.report import render_report
+from pipeline.outputs.report_chart import MAX_COLUMNS, segments
+from pipeline.verdict.aggregate import aggregate, timeline
 from tests.conftest import shared_path
 from tests.test_aggregate_factories import Segment, rhythm, signals_for, states_from, total_ms
 

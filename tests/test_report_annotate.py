@@ -8,13 +8,13 @@ import av
 import numpy as np
 import pytest
 
-from pipeline.aggregate import aggregate, frame_scores
-from pipeline.annotate import OverlaySource, draw, write_annotated
-from pipeline.calibrate import classify
+from pipeline.attention.calibrate import classify
+from pipeline.attention.signals import compute_signals
 from pipeline.config import PipelineConfig
-from pipeline.geometry import FacePoint
-from pipeline.signals import compute_signals
+from pipeline.outputs.annotate import OverlaySource, draw, write_annotated
+from pipeline.people.mesh import FacePoint
 from pipeline.types import FACE_POINTS, HAND_POINTS, MAX_HANDS, LandmarkSeries
+from pipeline.verdict.aggregate import aggregate, frame_scores
 from tests.conftest import recording, shared_path
 from tests.test_aggregate_factories import signals_for, states_from
 

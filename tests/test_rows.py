@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pipeline.rows import Rows
+from pipeline.people.rows import Rows
 
 # Each step: append a row of this value, append this many missing rows, or take the last back.
 STEPS = st.lists(

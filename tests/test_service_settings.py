@@ -87,7 +87,7 @@ app.dependency_overrides[get_settings] = lambda: Settings(data_dir=Path({str(tmp
 with TestClient(app) as client:
     assert client.get("/readyz").status_code == 200
     assert client.post("/v1/analyses", files={{"video": ("a.mp4", b"x")}}).status_code == 422
-heavy = {{"mediapipe", "pipeline.landmarks", "pipeline.analyze"}} & set(sys.modules)
+heavy = {{"mediapipe", "pipeline.people.landmarks", "pipeline.analyze"}} & set(sys.modules)
 assert not heavy, heavy
 """
     done = subprocess.run(

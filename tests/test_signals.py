@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pipeline.signals import compute_signals
+from pipeline.attention.signals import compute_signals
 from pipeline.types import LandmarkSeries
 from tests.conftest import recording
 

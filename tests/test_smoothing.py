@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from pipeline.attention.smoothing import apply_dwell, bridge_absent, run_duration_ms, runs
 from pipeline.config import PipelineConfig
-from pipeline.smoothing import apply_dwell, bridge_absent, run_duration_ms, runs
 from pipeline.types import Attention
 
 CODES = {

@@ -25,7 +25,7 @@ export class Report {
     this.analysis = analysis;
     document.getElementById('report-name').textContent = analysis.filename;
     const html = await (await request(`/ui/analyses/${encodeURIComponent(analysis.id)}/report`)).text();
-    this.body.innerHTML = html; // built by the server from pipeline.report, every value escaped
+    this.body.innerHTML = html; // built by the server from pipeline.outputs.report, every value escaped
     const slot = document.getElementById('player-slot');
     slot.append(this.wrap, this.noVideo);
     const kept = analysis.video_retained && analysis.options.keep_video;

@@ -13,36 +13,20 @@ import statistics
 from collections import deque
 from dataclasses import dataclass, field
 
-import cv2
 import numpy as np
 import numpy.typing as npt
 
-from pipeline import geometry, locate
 from pipeline.config import PipelineConfig
-from pipeline.decode import shrink
-from pipeline.landmarks import FaceDetector, LandmarkModel, empty_hands
-from pipeline.locate import PixelBox
-from pipeline.rows import Rows
+from pipeline.people import crops, locate, mesh, survey
+from pipeline.people.hands import HandSearch
+from pipeline.people.landmarks import FaceDetector, LandmarkModel
+from pipeline.people.locate import PixelBox
+from pipeline.people.rows import Rows
+from pipeline.people.survey import DUPLICATE_IOU, SURVEY_WINDOW_MIN_PX, Detections
 from pipeline.types import FACE_POINTS, HAND_POINTS, MAX_HANDS, Frame, LandmarkSeries
 
-Detections = list[tuple[PixelBox, float]]
-
-# Two detections overlapping this much are one face (seen in two windows, or in two
-# surveys in a row); detector boxes of one face jitter well inside it.
-DUPLICATE_IOU = 0.3
-# A detection is a known person's face when it overlaps their last box this much, or its
-# centre is within this many face widths of it: a face moves less than that in the 1-3 s
-# between surveys, and neighbours in a gallery or a group sit further apart.
-SAME_FACE_IOU = 0.2
-SAME_FACE_SHIFT_WIDTHS = 0.6
 # Meshes of two crops overlapping this much found the same face, not two neighbours.
 SHARED_FACE_IOU = 0.4
-# Tiles at least twice this size (short side) are also searched quarter by quarter, where a
-# small face fills enough of the detector's 192 px input to be found.
-SURVEY_WINDOW_MIN_PX = 192
-# Hands are large in the picture; the palm detector works at 192 px, so a 640 px picture
-# loses nothing it uses and costs a quarter of the conversion of a 1280 px one.
-HANDS_MAX_SIDE_PX = 640
 # Frames of head pitch and lid aperture a look down is measured against (10 s at 5 fps).
 LOOK_HISTORY = 50
 F32 = npt.NDArray[np.float32]
@@ -72,64 +56,6 @@ class Slot:
     lost_since_ms: int | None = None
 
 
-def _nms(found: Detections, min_iou: float = DUPLICATE_IOU) -> Detections:
-    """Keeps the most confident of overlapping detections (a face seen in several windows)."""
-    kept: Detections = []
-    for box, score in sorted(found, key=lambda d: -d[1]):
-        if all(locate.iou(box, k[0]) < min_iou for k in kept):
-            kept.append((box, score))
-    return kept
-
-
-def survey(
-    detector: FaceDetector,
-    image: npt.NDArray[np.uint8],
-    tiles: list[PixelBox],
-    min_side_px: int | None,
-) -> Detections:
-    """Faces in the frame, in pixels, searched tile by tile and, unless min_side_px is None,
-    also at a closer scale (overlapping quarters of tiles at least twice that size)."""
-    found: Detections = []
-    for tile in tiles:
-        windows = [tile] if min_side_px is None else locate.survey_windows(tile, min_side_px)
-        for x, y, w, h in windows:
-            rows = detector.detect(np.ascontiguousarray(image[y : y + h, x : x + w]))
-            for r in rows:
-                box = (int(x + r[0] * w), int(y + r[1] * h), int(r[2] * w), int(r[3] * h))
-                found.append((box, float(r[4])))
-    return _nms(found)
-
-
-def _to_frame(points: F32, region: PixelBox, frame_wh: tuple[int, int]) -> F32:
-    """Landmarks normalised to a crop, re-expressed normalised to the whole frame."""
-    x, y, w, h = region
-    fw, fh = frame_wh
-    out = points.copy()
-    out[..., 0] = (x + points[..., 0] * w) / fw
-    out[..., 1] = (y + points[..., 1] * h) / fh
-    out[..., 2] = points[..., 2] * w / fw
-    return out
-
-
-def _crop(
-    image: npt.NDArray[np.uint8], region: PixelBox, min_side_px: int
-) -> npt.NDArray[np.uint8]:
-    x, y, w, h = region
-    crop = np.ascontiguousarray(image[y : y + h, x : x + w])
-    if min(w, h) >= min_side_px:
-        return crop
-    # Small tiles are upscaled so the mesh model sees the face at its working size.
-    scale = min_side_px / min(w, h)
-    size = (round(w * scale), round(h * scale))
-    return np.ascontiguousarray(cv2.resize(crop, size, interpolation=cv2.INTER_CUBIC))
-
-
-def _face_box(points: F32, frame_wh: tuple[int, int]) -> PixelBox:
-    xs, ys = points[:, 0] * frame_wh[0], points[:, 1] * frame_wh[1]
-    x0, y0 = float(np.min(xs)), float(np.min(ys))
-    return (int(x0), int(y0), int(np.max(xs) - x0), int(np.max(ys) - y0))
-
-
 class Tracker:
     """Feeds frames to one face mesh per participant and collects their landmark series."""
 
@@ -145,17 +71,15 @@ class Tracker:
         self.times: list[int] = []
         self.frame_wh = (0, 0)
         self._detector = FaceDetector(config.survey_min_confidence)
-        self._hand_model: LandmarkModel | None = None
+        self._hand_search = HandSearch(config)
         self._last_survey_ms: int | None = None
         self._pending: Detections = []
-        self._hand_calls = 0
         self._surveys = 0
 
     def close(self) -> None:
         for slot in self.slots:
             slot.model.close()
-        if self._hand_model is not None:
-            self._hand_model.close()
+        self._hand_search.close()
         self._detector.__exit__(None, None, None)
 
     def set_layout(self, grey_frames: npt.NDArray[np.float32], scale: float = 1.0) -> None:
@@ -202,7 +126,7 @@ class Tracker:
         )
 
     def _mesh(self, slot: Slot, image: npt.NDArray[np.uint8], now_ms: int) -> None:
-        crop = _crop(image, slot.region, self.config.min_crop_side_px)
+        crop = crops.crop(image, slot.region, self.config.min_crop_side_px)
         points = slot.model.face(crop)
         slot.seen = not np.isnan(points[0, 0])
         if slot.seen:
@@ -210,10 +134,10 @@ class Tracker:
         elif slot.lost_since_ms is None:
             slot.lost_since_ms = now_ms
         if slot.seen:
-            points = _to_frame(points, slot.region, self.frame_wh)
-            slot.face = _face_box(points, self.frame_wh)
+            points = crops.to_frame(points, slot.region, self.frame_wh)
+            slot.face = crops.face_box(points, self.frame_wh)
             slot.area_sum += slot.face[2] * slot.face[3] / (self.frame_wh[0] * self.frame_wh[1])
-            if slot.cropped and _off_centre(slot.region, slot.face):
+            if slot.cropped and survey.off_centre(slot.region, slot.face):
                 self._recentre(slot, slot.face)
             self._note_posture(slot, points)
         else:
@@ -224,7 +148,7 @@ class Tracker:
         """Whether the person is looking down now, against their own last seconds: head
         bowed or lids lowered. Only gates the hand model; the states come later."""
         w, h = self.frame_wh
-        pitch, lids = geometry.pitch_and_aperture(points, scale=(w, h, w))
+        pitch, lids = mesh.pitch_and_aperture(points, scale=(w, h, w))
         if slot.pitch_deg:
             # statistics.median: a tenth of np.median's cost on 50 floats in a deque.
             bowed = pitch < statistics.median(slot.pitch_deg) - self.config.hands_look_down_deg
@@ -258,7 +182,7 @@ class Tracker:
             or self._surveys % 4 == 0
         )
         windows = SURVEY_WINDOW_MIN_PX if close else None
-        found = survey(self._detector, frame.image, self.tiles, windows)
+        found = survey.survey(self._detector, frame.image, self.tiles, windows)
         pending = []
         for box, score in found:
             slot = self._match(box)
@@ -266,7 +190,7 @@ class Tracker:
                 self._add(box)
             elif slot is None:
                 pending.append((box, score))
-            elif slot is not None and slot.cropped and _off_centre(slot.region, box):
+            elif slot is not None and slot.cropped and survey.off_centre(slot.region, box):
                 self._recentre(slot, box)
         self._pending = pending
         if not self.slots:
@@ -285,13 +209,13 @@ class Tracker:
         return not self.slots or score >= self.config.new_participant_min_score or again
 
     def _match(self, box: PixelBox) -> Slot | None:
-        centre = _centre(box)
-        near = [s for s in self.slots if _same_face(s.face, box)]
+        centre = survey.centre(box)
+        near = [s for s in self.slots if survey.same_face(s.face, box)]
         if near:
-            return min(near, key=lambda s: _distance(_centre(s.face), centre))
+            return min(near, key=lambda s: survey.distance(survey.centre(s.face), centre))
         inside = [s for s in self.slots if s.shares_tile and locate.contains(s.region, centre)]
         if inside:
-            return min(inside, key=lambda s: _distance(_centre(s.face), centre))
+            return min(inside, key=lambda s: survey.distance(survey.centre(s.face), centre))
         # A face elsewhere in the tile of a person the mesh has lost is that person moved
         # (or the tile's speaker switched); beside a person still seen, it is someone new.
         lost = [
@@ -302,7 +226,9 @@ class Tracker:
         return lost[0] if lost else None
 
     def _add(self, box: PixelBox) -> None:
-        tile = next((t for t in self.tiles if locate.contains(t, _centre(box))), self.tiles[0])
+        tile = next(
+            (t for t in self.tiles if locate.contains(t, survey.centre(box))), self.tiles[0]
+        )
         model = LandmarkModel(self.config, hands=False)
         room = max(self.expected_frames, len(self.times) + 1)
         faces, hands = Rows((FACE_POINTS, 3), room), Rows((MAX_HANDS, HAND_POINTS, 3), room)
@@ -336,7 +262,10 @@ class Tracker:
         return region[2] * region[3] * self.config.crop_area_ratio < tile_area
 
     def _hands(self, image: npt.NDArray[np.uint8]) -> None:
-        found = self._found_hands(image) if self.with_hands else []
+        looking_down = any(s.looks_down for s in self.slots)
+        found = (
+            self._hand_search.find(image, looking_down, len(self.slots)) if self.with_hands else []
+        )
         if not found:  # most frames: nobody looks down
             for slot in self.slots:
                 slot.hands.append_missing()
@@ -347,62 +276,18 @@ class Tracker:
             if owner is not None:
                 per_slot[owner.index].append(hand)
         for slot in self.slots:
-            slot.hands.append(_pack_hands(per_slot[slot.index]))
-
-    def _found_hands(self, image: npt.NDArray[np.uint8]) -> list[F32]:
-        """Hands on a reduced picture while anyone looks down (and, if configured, on every
-        n-th frame); on the other frames hands are not looked for and none are recorded.
-
-        Hands only support the note-taking cue (hands low or moving while looking down),
-        and the hand model costs three times the face mesh.
-        """
-        self._hand_calls += 1
-        every = self.config.hands_every_n_frames
-        due = every > 0 and (self._hand_calls - 1) % every == 0
-        if not (due or any(s.looks_down for s in self.slots)):
-            return []
-        if self._hand_model is None:  # built when first needed: many calls never need it
-            # Two hands per person in view, within reason: each found hand costs a model run.
-            most = min(2 * max(len(self.slots), 1), 6)
-            self._hand_model = LandmarkModel(self.config, face=False, max_hands=most)
-        return self._hand_model.all_hands(shrink(image, HANDS_MAX_SIDE_PX))
+            slot.hands.append(crops.pack_hands(per_slot[slot.index]))
 
     def _owner(self, hand: F32) -> Slot | None:
         w, h = self.frame_wh
         centre = (float(np.mean(hand[:, 0])) * w, float(np.mean(hand[:, 1])) * h)
         same_tile = [s for s in self.slots if locate.contains(s.tile, centre)] or self.slots
-        return min(same_tile, key=lambda s: _distance(_centre(s.face), centre), default=None)
+        return min(
+            same_tile, key=lambda s: survey.distance(survey.centre(s.face), centre), default=None
+        )
 
     def series(self) -> list[LandmarkSeries]:
         """One series per participant, in slot order, in full-frame coordinates."""
         wh = np.array(self.frame_wh, dtype=np.int64)
         times = np.asarray(self.times, dtype=np.int64)
         return [LandmarkSeries(times, s.faces.array(), s.hands.array(), wh) for s in self.slots]
-
-
-def _same_face(a: PixelBox, b: PixelBox) -> bool:
-    """Overlapping, or centres closer than most of a face width (a face moved a little)."""
-    size = max(a[2], a[3], b[2], b[3])
-    near = _distance(_centre(a), _centre(b)) < SAME_FACE_SHIFT_WIDTHS * size
-    return locate.iou(a, b) >= SAME_FACE_IOU or near
-
-
-def _off_centre(region: PixelBox, face: PixelBox) -> bool:
-    """The face has drifted out of the middle half of its crop."""
-    middle = locate.face_region(region, region, 0.5)
-    return not locate.contains(middle, _centre(face))
-
-
-def _pack_hands(hands: list[F32]) -> F32:
-    out = empty_hands()
-    for slot, arr in enumerate(sorted(hands, key=lambda a: float(a[:, 0].mean()))[:MAX_HANDS]):
-        out[slot] = arr
-    return out
-
-
-def _centre(box: PixelBox | tuple[float, ...]) -> tuple[float, float]:
-    return (box[0] + box[2] / 2, box[1] + box[3] / 2)
-
-
-def _distance(a: tuple[float, float], b: tuple[float, float]) -> float:
-    return float(np.hypot(a[0] - b[0], a[1] - b[1]))

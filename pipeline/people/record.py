@@ -14,10 +14,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from pipeline import cpus, decode
 from pipeline.config import PipelineConfig
-from pipeline.locate import face_region
-from pipeline.track import Slot, Tracker
+from pipeline.media import cpus, decode
+from pipeline.media.probe import probe
+from pipeline.people.locate import face_region
+from pipeline.people.track import Slot, Tracker
 from pipeline.types import (
     FACE_POINTS,
     HAND_POINTS,
@@ -151,7 +152,7 @@ def record(
         Canceled: the hooks asked to stop.
     """
     hooks = hooks or Hooks()
-    info = decode.probe(video)
+    info = probe(video)
     placement = cpus.split() if config.split_cpus else None
     with cpus.pinned(placement.models if placement else None):
         # The models' graph threads start inside: they stay on the models' CPUs.

@@ -1,6 +1,6 @@
 """annotated.mp4: the recording with the face box, gaze direction, state and running score.
 
-Frames come from `pipeline.decode.iter_frames`; each shows what was measured at the latest
+Frames come from `pipeline.media.decode.iter_frames`; each shows what was measured at the latest
 analysed frame at or before it. Drawing is OpenCV on RGB arrays, encoding PyAV's libx264.
 """
 
@@ -16,9 +16,11 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from pipeline.decode import encode_h264, iter_frames, probe
-from pipeline.geometry import FacePoint
-from pipeline.runs import clock
+from pipeline.attention.runs import clock
+from pipeline.media.decode import iter_frames
+from pipeline.media.encode import encode_h264
+from pipeline.media.probe import probe
+from pipeline.people.mesh import FacePoint
 from pipeline.types import (
     ATTENTION_LABELS,
     AttentionSeries,
@@ -166,7 +168,7 @@ def write_annotated(  # noqa: PLR0917 - the positional order is the analyze cont
         signals: their signals (gaze direction), `(T,)`.
         states: their attention states, `(T,)`.
         scores_by_ms: `(T,)` running score at each analysed frame, NaN where none
-            (`pipeline.aggregate.frame_scores`).
+            (`pipeline.verdict.aggregate.frame_scores`).
         note_taking: `(T,)` note-taking flag, if known.
         box_xywh: the participant's region, normalised to the whole image.
 

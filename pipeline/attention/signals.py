@@ -7,8 +7,9 @@ import warnings
 import numpy as np
 import numpy.typing as npt
 
-from pipeline import geometry
+from pipeline.attention import geometry
 from pipeline.config import PipelineConfig
+from pipeline.people import mesh
 from pipeline.types import LandmarkSeries, Signals
 
 F = npt.NDArray[np.float64]
@@ -30,8 +31,8 @@ def _eyes(face: F, head_yaw: F) -> tuple[F, F, F]:
 
     When the head is turned, the eye nearer the camera is the one to trust.
     """
-    ry, rp, ra = geometry.eye_in_head(face, geometry.RIGHT_EYE)
-    ly, lp, la = geometry.eye_in_head(face, geometry.LEFT_EYE)
+    ry, rp, ra = geometry.eye_in_head(face, mesh.RIGHT_EYE)
+    ly, lp, la = geometry.eye_in_head(face, mesh.LEFT_EYE)
     # yaw > 0: head turned toward image-left, so the image-right (left) eye is nearer.
     w_left = np.clip(0.5 + head_yaw / (2 * FAR_EYE_YAW_DEG), 0.0, 1.0)
     w_right = 1.0 - w_left

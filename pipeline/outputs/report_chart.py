@@ -6,7 +6,7 @@ from collections import Counter
 from html import escape
 from typing import Any
 
-from pipeline.runs import clock
+from pipeline.attention.runs import clock
 
 WIDTH, LEFT, RIGHT = 1000, 44, 12
 PLOT_W = WIDTH - LEFT - RIGHT

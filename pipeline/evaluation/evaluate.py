@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from pipeline.labels import LabelFile, Segment, load_labels
+from pipeline.evaluation.labels import LabelFile, Segment, load_labels
 from pipeline.types import ATTENTION_LABELS, Attention, IntArray, StateArray
 
 __all__ = [

@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
+from pipeline.attention.smoothing import apply_dwell
 from pipeline.config import PipelineConfig
-from pipeline.smoothing import apply_dwell
 from pipeline.types import Attention, AttentionSeries, Baseline, Signals
 
 F = npt.NDArray[np.float64]

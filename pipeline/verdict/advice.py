@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from pipeline.attention.runs import clock
 from pipeline.config import PipelineConfig
-from pipeline.events import NEGATIVE_TYPES, Event
-from pipeline.runs import clock
+from pipeline.verdict.events import NEGATIVE_TYPES, Event
 
 Advice = dict[str, Any]
 # An item and how strongly its moment calls for the move (to keep the strongest few).

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from pipeline.attention.runs import Run, frame_end_ms, merge_runs, runs
 from pipeline.config import PipelineConfig
-from pipeline.runs import Run, frame_end_ms, merge_runs, runs
 from pipeline.types import Attention, AttentionSeries, BoolArray, IntArray, Signals
 
 

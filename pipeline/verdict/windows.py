@@ -7,7 +7,6 @@ from typing import Any
 import numpy as np
 
 from pipeline.config import PipelineConfig
-from pipeline.levels import attending, earlier_level, span_mean
 from pipeline.types import (
     ATTENTION_LABELS,
     Attention,
@@ -17,6 +16,7 @@ from pipeline.types import (
     IntArray,
     StateArray,
 )
+from pipeline.verdict.levels import attending, earlier_level, span_mean
 
 COMPONENTS = ("away", "down_not_notes", "closed", "absent", "below_own_level")
 

@@ -6,11 +6,11 @@ from typing import Any
 
 import numpy as np
 
+from pipeline.attention.runs import Run, clock, merge_runs, runs, seconds
 from pipeline.config import PipelineConfig
-from pipeline.episodes import Episode
-from pipeline.levels import Levels, drop_spans
-from pipeline.runs import Run, clock, merge_runs, runs, seconds
 from pipeline.types import Attention, AttentionSeries, BoolArray, FloatArray, IntArray, StateArray
+from pipeline.verdict.episodes import Episode
+from pipeline.verdict.levels import Levels, drop_spans
 
 Event = dict[str, Any]
 # Events that read as attention going elsewhere; advice looks at how they cluster.

@@ -11,13 +11,8 @@ from typing import Any
 
 import numpy as np
 
-from pipeline.advice import advise
+from pipeline.attention.runs import frame_end_ms, frame_step_ms
 from pipeline.config import PipelineConfig
-from pipeline.episodes import note_taking
-from pipeline.events import Event, drop_events, eye_contact_events, note_taking_events, state_events
-from pipeline.levels import attending, rolling_levels
-from pipeline.runs import frame_end_ms, frame_step_ms
-from pipeline.summary import summarise
 from pipeline.types import (
     ATTENTION_LABELS,
     AttentionSeries,
@@ -26,8 +21,19 @@ from pipeline.types import (
     IntArray,
     Signals,
 )
-from pipeline.windows import running_scores
-from pipeline.windows import windows as build_windows
+from pipeline.verdict.advice import advise
+from pipeline.verdict.episodes import note_taking
+from pipeline.verdict.events import (
+    Event,
+    drop_events,
+    eye_contact_events,
+    note_taking_events,
+    state_events,
+)
+from pipeline.verdict.levels import attending, rolling_levels
+from pipeline.verdict.summary import summarise
+from pipeline.verdict.windows import running_scores
+from pipeline.verdict.windows import windows as build_windows
 
 
 @dataclass(frozen=True)
@@ -36,7 +42,7 @@ class Aggregate:
 
     Attributes:
         note_taking: `(T,)` per analysed frame.
-        windows: JSON-ready windows (see `pipeline.windows.windows`).
+        windows: JSON-ready windows (see `pipeline.verdict.windows.windows`).
         events: JSON-ready events with ids, sorted by start.
         summary: JSON-ready summary.
         advice: JSON-ready advice items in time order.

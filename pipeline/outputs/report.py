@@ -6,8 +6,8 @@ from html import escape
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from pipeline.report_chart import STATE_COLOURS, timeline_svg
-from pipeline.runs import clock, seconds
+from pipeline.attention.runs import clock, seconds
+from pipeline.outputs.report_chart import STATE_COLOURS, timeline_svg
 
 STRATEGY_TITLES = {
     "respond_in_moment": "Respond in the moment",

@@ -1,0 +1,1 @@
+"""Over time: note-taking episodes, windows, events, the summary and the advice."""
