@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import threading
 from collections.abc import Iterator
 from datetime import timedelta
@@ -10,6 +11,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from typing import Any, ClassVar
 
+import httpx
 import pytest
 
 from service.queue import WEBHOOK_BACKOFF_S, HueyQueue
@@ -138,3 +140,89 @@ def test_failed_deliveries_are_rescheduled_with_backoff_then_dropped(tmp_path: P
     assert retry.eta - queue.huey._get_timestamp() > timedelta(seconds=WEBHOOK_BACKOFF_S[0] - 1)
     assert queue.retry_webhook(delivery("x"), 1)
     assert not queue.retry_webhook(delivery("x"), 2)  # retries used up
+
+
+class ChangingResolver:
+    """A DNS stand-in whose answer changes between lookups, as a rebinding attacker's does."""
+
+    def __init__(self, *answers: str) -> None:
+        self.answers = list(answers)
+        self.lookups: list[str] = []
+
+    def __call__(self, host: str, port: int, *args: Any, **kwargs: Any) -> list[tuple[Any, ...]]:
+        self.lookups.append(host)
+        answer = self.answers[min(len(self.lookups), len(self.answers)) - 1]
+        family = socket.AF_INET6 if ":" in answer else socket.AF_INET
+        return [(family, socket.SOCK_STREAM, 6, "", (answer, port))]
+
+
+def recording_client(seen: list[httpx.Request]) -> httpx.Client:
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(204)
+
+    return httpx.Client(transport=httpx.MockTransport(answer))
+
+
+def test_a_name_that_rebinds_after_vetting_is_reached_at_the_vetted_address(
+    tmp_path: Path,
+) -> None:
+    # Public to the first lookup, loopback to any later one: the connection must use the first.
+    resolver = ChangingResolver("93.184.215.14", "127.0.0.1")
+    settings = make_settings(tmp_path, webhook_allow_private=False)
+    seen: list[httpx.Request] = []
+    hook = delivery("https://hooks.example.com/cuewatch")
+    assert deliver(settings, hook, recording_client(seen), resolver)
+    [request] = seen
+    assert resolver.lookups == ["hooks.example.com"]  # resolved once
+    assert request.url.host == "93.184.215.14" and request.url.path == "/cuewatch"
+    assert request.headers["host"] == "hooks.example.com"
+    assert request.extensions["sni_hostname"] == "hooks.example.com"  # TLS name kept
+
+
+def test_a_name_that_answers_private_first_is_never_contacted(tmp_path: Path) -> None:
+    resolver = ChangingResolver("10.0.0.7", "93.184.215.14")
+    settings = make_settings(tmp_path, webhook_allow_private=False)
+    seen: list[httpx.Request] = []
+    assert deliver(
+        settings, delivery("https://hooks.example.com/x"), recording_client(seen), resolver
+    )
+    assert seen == [] and resolver.lookups == ["hooks.example.com"]
+
+
+@pytest.mark.parametrize(
+    "answers",
+    [
+        ["93.184.215.14", "127.0.0.1"],  # one public, one loopback address in the same answer
+        ["2606:2800:21f:cb07:6820:80da:af6b:8b2c", "fd00::1"],  # IPv6 with a unique-local one
+        ["169.254.169.254"],  # the cloud metadata address
+    ],
+)
+def test_every_address_of_the_answer_is_vetted(tmp_path: Path, answers: list[str]) -> None:
+    def resolver(host: str, port: int, *args: Any, **kwargs: Any) -> list[tuple[Any, ...]]:
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (a, port)) for a in answers]
+
+    settings = make_settings(tmp_path, webhook_allow_private=False)
+    seen: list[httpx.Request] = []
+    assert deliver(
+        settings, delivery("https://hooks.example.com/x"), recording_client(seen), resolver
+    )
+    assert seen == []
+
+
+def test_a_name_is_delivered_to_its_resolved_address_with_its_host_header(
+    settings: Settings, receiver: str
+) -> None:
+    # A real connection: the name exists only in the stub, so only the pinned address works.
+    port = httpx.URL(receiver).port
+    resolver = ChangingResolver("127.0.0.1", "192.0.2.1")
+    assert deliver(settings, delivery(f"http://hook.invalid:{port}/hook"), resolver=resolver)
+    [(headers, _)] = Receiver.received
+    assert headers["host"] == f"hook.invalid:{port}" and resolver.lookups == ["hook.invalid"]
+
+
+def test_a_name_that_does_not_resolve_is_retried_later(settings: Settings) -> None:
+    def resolver(host: str, port: int, *args: Any, **kwargs: Any) -> list[tuple[Any, ...]]:
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    assert not deliver(settings, delivery("https://nowhere.invalid/x"), resolver=resolver)
