@@ -7,10 +7,12 @@ Importing this module builds nothing heavy and reads no settings; the lifespan d
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
+from fastapi.routing import APIRoute
 
 from service import problems
 from service.db import create_schema, make_engine
@@ -18,6 +20,7 @@ from service.deps import AppState
 from service.metrics import Metrics, MetricsMiddleware
 from service.queue import HueyQueue
 from service.routes import account, analyses, health, results, ui, video
+from service.routes.common import add_problem_schema
 from service.settings import Settings, get_settings
 from service.storage import Storage
 from service.store import Store
@@ -75,6 +78,7 @@ def create_app() -> FastAPI:
         version="1",
         description=DESCRIPTION,
         lifespan=lifespan,
+        generate_unique_id_function=operation_id,
         openapi_tags=[
             {"name": "analyses"},
             {"name": "results"},
@@ -86,7 +90,26 @@ def create_app() -> FastAPI:
     for module in (analyses, video, results, account, health, ui):
         app.include_router(module.router)
     app.add_middleware(MetricsMiddleware, metrics=lambda: _metrics(app))
+    app.openapi = _with_problem_schema(app.openapi)  # type: ignore[method-assign]
     return app
+
+
+def _with_problem_schema(build: Callable[[], dict[str, Any]]) -> Callable[[], dict[str, Any]]:
+    # FastAPI lists only the models its routes name; problem responses are declared by hand.
+    def openapi() -> dict[str, Any]:
+        return add_problem_schema(build())
+
+    return openapi
+
+
+def operation_id(route: APIRoute) -> str:
+    """The route's `operationId`: its handler's name (`create_analysis`, `get_result`, ...).
+
+    FastAPI would append the path and method (`create_analysis_v1_analyses_post`), which is
+    what generated SDKs then call their functions; names are unique across the app, and
+    `tests/test_service_openapi.py` pins them so that renaming a handler is a visible change.
+    """
+    return route.name
 
 
 def _metrics(app: FastAPI) -> Metrics | None:
