@@ -14,8 +14,8 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
-from service import problems
-from service.db import create_schema, make_engine
+from service import problems, schema
+from service.db import make_engine
 from service.deps import AppState
 from service.metrics import Metrics, MetricsMiddleware
 from service.queue import HueyQueue
@@ -45,10 +45,14 @@ Authenticate with `Authorization: Bearer <key>`. Errors are RFC 9457 `applicatio
 
 
 def build_state(settings: Settings) -> AppState:
-    """Opens the database (creating tables), the storage and the queue for these settings."""
+    """Opens the database (upgrading or checking its schema), the storage and the queue.
+
+    Raises:
+        SchemaError: the database is at a schema revision this code cannot use.
+    """
     storage = Storage(settings.data_dir)  # first: it creates the data dir
     engine = make_engine(settings.db_url)
-    create_schema(engine)
+    schema.prepare(engine)
     store = Store(engine)
     queue = HueyQueue(settings)
     return AppState(

@@ -14,6 +14,7 @@ import sys
 import threading
 import time
 
+from service.db_command import schema_problem
 from service.settings import LOOPBACK_HOSTS, Settings, SettingsError, apply_cli_overrides
 
 log = logging.getLogger("cuewatch.serve")
@@ -94,7 +95,7 @@ def serve_main(args: argparse.Namespace) -> int:
     except SettingsError as exc:
         print(f"cuewatch serve: {exc}", file=sys.stderr)
         return 2
-    if problem := check_exposure(settings, args.host):
+    if problem := check_exposure(settings, args.host) or schema_problem(settings):
         print(f"cuewatch serve: {problem}", file=sys.stderr)
         return 2
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(name)s %(message)s")
