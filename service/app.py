@@ -51,6 +51,8 @@ def build_state(settings: Settings) -> AppState:
         SchemaError: the database is at a schema revision this code cannot use.
     """
     storage = Storage(settings.data_dir)  # first: it creates the data dir
+    if swept := storage.sweep_dead_uploads():
+        log.info("deleted %d partial uploads of API processes that died", swept)
     engine = make_engine(settings.db_url)
     schema.prepare(engine)
     store = Store(engine)
