@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import sqlite3
@@ -70,10 +71,8 @@ class PeakMemory:
 
     def _loop(self) -> None:
         while not self._stop.wait(0.2):
-            try:
+            with contextlib.suppress(FileNotFoundError, ProcessLookupError):
                 self.peak = max(self.peak, tree_rss_bytes(self.pid))
-            except (FileNotFoundError, ProcessLookupError):
-                pass
 
 
 async def one_client(base: str, key: str, clips: list[Path], stats: dict[str, Any]) -> None:
@@ -81,6 +80,7 @@ async def one_client(base: str, key: str, clips: list[Path], stats: dict[str, An
     headers = {"Authorization": f"Bearer {key}"}
     async with httpx.AsyncClient(base_url=base, headers=headers, timeout=300) as client:
         ids = await asyncio.gather(*(upload(client, clip, stats) for clip in clips))
+        stats["uploads_done"] = max(stats.get("uploads_done", 0.0), time.perf_counter())
         finals = await asyncio.gather(*(poll(client, i, stats) for i in ids))
     stats["finals"].extend(finals)
 
@@ -101,6 +101,7 @@ async def poll(client: httpx.AsyncClient, analysis_id: str, stats: dict[str, Any
         start = time.perf_counter()
         response = await client.get(f"/v1/analyses/{analysis_id}")
         stats["status_ms"].append((time.perf_counter() - start) * 1000)
+        stats["status_at"].append(start)
         body = response.json()
         if response.status_code != 200:
             stats["status_errors"] += 1
@@ -132,7 +133,13 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     keys = {f"client{i}": f"key-{i}-{os.urandom(4).hex()}" for i in range(args.clients)}
     os.environ["CUEWATCH_API_KEYS"] = ",".join(f"{c}:{k}" for c, k in keys.items())
     os.environ["CUEWATCH_WORKERS"] = str(args.workers)
-    stats: dict[str, Any] = {"upload_ms": [], "status_ms": [], "status_errors": 0, "finals": []}
+    stats: dict[str, Any] = {
+        "upload_ms": [],
+        "status_ms": [],
+        "status_at": [],
+        "status_errors": 0,
+        "finals": [],
+    }
     with tempfile.TemporaryDirectory(prefix="cuewatch-load-") as tmp:
         data_dir, port = Path(tmp), free_port()
         base = f"http://{HOST}:{port}"
@@ -142,49 +149,65 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             with PeakMemory(server.pid) as memory:
                 start = time.monotonic()
                 share = [clips[i :: args.clients] for i in range(args.clients)]
-                clients = [one_client(base, k, c, stats) for k, c in zip(keys.values(), share)]
+                clients = [
+                    one_client(base, k, c, stats) for k, c in zip(keys.values(), share, strict=True)
+                ]
                 asyncio.run(_gather(clients))
                 wall_s = time.monotonic() - start
         finally:
             stop_server(server)
         ids = [f["id"] for f in stats["finals"]]
         not_once = exactly_once(data_dir, ids)
-    return summary(stats, clips, wall_s, memory.peak, not_once, args)
+    stats.update(wall_s=wall_s, peak=memory.peak, not_once=not_once)
+    return summary(stats, clips, args)
 
 
 async def _gather(clients: list[Any]) -> None:
     await asyncio.gather(*clients)
 
 
-def summary(
-    stats: dict[str, Any],
-    clips: list[Path],
-    wall_s: float,
-    peak: int,
-    not_once: list[str],
-    args: argparse.Namespace,
-) -> dict[str, Any]:
+def summary(stats: dict[str, Any], clips: list[Path], args: argparse.Namespace) -> dict[str, Any]:
     status_ms = stats["status_ms"]
+    # Polls sent while some client was still uploading, and those after every upload was in.
+    during = [
+        ms
+        for ms, at in zip(status_ms, stats["status_at"], strict=True)
+        if at < stats["uploads_done"]
+    ]
+    after = [
+        ms
+        for ms, at in zip(status_ms, stats["status_at"], strict=True)
+        if at >= stats["uploads_done"]
+    ]
     return {
         "clips": len(clips),
         "clip_bytes": sum(c.stat().st_size for c in clips),
         "clients": args.clients,
         "workers": args.workers,
         "succeeded": sum(f["status"] == "succeeded" for f in stats["finals"]),
-        "not_exactly_once": not_once,
-        "wall_s": round(wall_s, 1),
+        "not_exactly_once": stats["not_once"],
+        "wall_s": round(stats["wall_s"], 1),
         "status_requests": len(status_ms),
         "status_errors": stats["status_errors"],
         "status_ms": {
             q: round(percentile(status_ms, v), 1)
             for q, v in (("p50", 0.5), ("p90", 0.9), ("p99", 0.99), ("max", 1.0))
         },
+        "status_ms_while_uploading": _quantiles(during),
+        "status_ms_after_uploads": _quantiles(after),
         "upload_ms": {
             q: round(percentile(stats["upload_ms"], v), 1) for q, v in (("p50", 0.5), ("max", 1.0))
         },
-        "peak_tree_rss_mb": round(peak / 2**20),
+        "peak_tree_rss_mb": round(stats["peak"] / 2**20),
         "load_average": os.getloadavg(),
     }
+
+
+def _quantiles(values: list[float]) -> dict[str, float]:
+    if not values:
+        return {}
+    pairs = (("n", -1.0), ("p50", 0.5), ("p99", 0.99), ("max", 1.0))
+    return {q: len(values) if v < 0 else round(percentile(values, v), 1) for q, v in pairs}
 
 
 def main() -> int:
