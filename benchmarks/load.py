@@ -110,6 +110,27 @@ async def poll(client: httpx.AsyncClient, analysis_id: str, stats: dict[str, Any
         await asyncio.sleep(1.0)
 
 
+STATUS_ROUTE = 'route="/v1/analyses/{analysis_id}"'
+
+
+def server_side_buckets(base: str) -> dict[str, float]:
+    """Share of status requests the server itself answered within each bucket (from /metrics:
+    time inside the app, without the client's or the kernel's queueing)."""
+    text = httpx.get(f"{base}/metrics", timeout=30).text
+    counts = {}
+    for line in text.splitlines():
+        if line.startswith("cuewatch_http_request_duration_seconds_bucket") and (
+            STATUS_ROUTE in line and 'method="GET"' in line
+        ):
+            le = line.split('le="')[1].split('"')[0]
+            counts[le] = float(line.rsplit(" ", 1)[1])
+    total = counts.get("+Inf", 0.0) or 1.0
+    return {f"<= {le} s": round(n / total, 4) for le, n in counts.items() if le in WANTED_LE}
+
+
+WANTED_LE = ("0.025", "0.05", "0.1", "0.25", "1.0")
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
@@ -154,6 +175,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 ]
                 asyncio.run(_gather(clients))
                 wall_s = time.monotonic() - start
+            stats["server_side"] = server_side_buckets(base)
         finally:
             stop_server(server)
         ids = [f["id"] for f in stats["finals"]]
@@ -195,6 +217,7 @@ def summary(stats: dict[str, Any], clips: list[Path], args: argparse.Namespace) 
         },
         "status_ms_while_uploading": _quantiles(during),
         "status_ms_after_uploads": _quantiles(after),
+        "status_server_side": stats["server_side"],
         "upload_ms": {
             q: round(percentile(stats["upload_ms"], v), 1) for q, v in (("p50", 0.5), ("max", 1.0))
         },
