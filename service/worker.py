@@ -82,7 +82,12 @@ def worker_main(args: argparse.Namespace) -> int:
         return 2
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(name)s %(message)s")
     runtime = WorkerRuntime(settings)
-    upkeep = Maintenance(runtime.ctx, runtime.queue.enqueue_analysis, settings.heartbeat_s)
+    upkeep = Maintenance(
+        runtime.ctx,
+        runtime.queue.enqueue_analysis,
+        settings.heartbeat_s,
+        in_queue=runtime.queue.queued_analyses,
+    )
     consumer = runtime.queue.huey.create_consumer(
         workers=1,
         worker_type="thread",
