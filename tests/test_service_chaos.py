@@ -113,6 +113,8 @@ def test_redis_restarted_with_jobs_queued_and_running_every_job_ends_once(
         queue.start()
         finished = [wait_for(lambda i=i: topology.final(i), 180, i) for i in ids]
         assert [f["status"] for f in finished] == ["succeeded"] * 3, topology.logs()
+    # The two queued messages were lost with Redis, and sent again from the database.
+    assert "2 queued analyses had no message in the queue" in (tmp_path / "worker0.log").read_text()
     runs = succeeded_runs(database.url, ids)
     assert all(outcomes.count("succeeded") == 1 for outcomes in runs.values()), runs
     for analysis_id in ids:
