@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import socket
+import ssl
+import subprocess
 import threading
 from collections.abc import Iterator
 from datetime import timedelta
@@ -16,7 +18,7 @@ import pytest
 
 from service.queue import WEBHOOK_BACKOFF_S, HueyQueue
 from service.settings import Settings
-from service.webhooks import client_secret, deliver, server_key, sign
+from service.webhooks import client_secret, deliver, pinned_request, server_key, sign
 from tests.test_service_support import make_settings
 
 
@@ -226,3 +228,68 @@ def test_a_name_that_does_not_resolve_is_retried_later(settings: Settings) -> No
         raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
 
     assert not deliver(settings, delivery("https://nowhere.invalid/x"), resolver=resolver)
+
+
+@pytest.mark.parametrize(
+    ("url", "address", "expected", "host"),
+    [
+        # An IPv6 address goes into the URL in brackets; the port stays in the Host header.
+        (
+            "https://hooks.example.com:8443/x?a=1",
+            "2606:2800:21f:cb07:6820:80da:af6b:8b2c",
+            "https://[2606:2800:21f:cb07:6820:80da:af6b:8b2c]:8443/x?a=1",
+            "hooks.example.com:8443",
+        ),
+        # The default port is left out of both, as a client would.
+        ("http://h.example/x", "192.0.2.7", "http://192.0.2.7/x", "h.example"),
+    ],
+)
+def test_the_pinned_request_keeps_the_name(
+    url: str, address: str, expected: str, host: str
+) -> None:
+    target, headers, extensions = pinned_request(httpx.URL(url), address)
+    assert (str(target), headers, extensions) == (
+        expected,
+        {"host": host},
+        {"sni_hostname": httpx.URL(url).host},
+    )
+
+
+@pytest.fixture
+def tls_receiver(tmp_path: Path) -> Iterator[tuple[int, ssl.SSLContext]]:
+    """An HTTPS receiver whose certificate names only `hook.test`, and a context trusting it."""
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    done = subprocess.run(
+        [
+            *("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"),
+            *("-subj", "/CN=hook.test", "-addext", "subjectAltName=DNS:hook.test"),
+            *("-keyout", str(key), "-out", str(cert)),
+        ],
+        capture_output=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        pytest.skip("openssl cannot make a test certificate here")
+    Receiver.received, Receiver.statuses = [], []
+    server = HTTPServer(("127.0.0.1", 0), Receiver)
+    served = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    served.load_cert_chain(cert, key)
+    server.socket = served.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    yield server.server_address[1], ssl.create_default_context(cafile=str(cert))
+    server.shutdown()
+    server.server_close()
+
+
+def test_tls_to_the_pinned_address_checks_the_certificate_against_the_name(
+    settings: Settings, tls_receiver: tuple[int, ssl.SSLContext]
+) -> None:
+    # Connected to 127.0.0.1, the certificate for hook.test is accepted only if the TLS
+    # server name (and the name checked) is still hook.test.
+    port, trust = tls_receiver
+    resolver = ChangingResolver("127.0.0.1")
+    with httpx.Client(verify=trust) as client:
+        assert deliver(settings, delivery(f"https://hook.test:{port}/hook"), client, resolver)
+    [(headers, _)] = Receiver.received
+    assert headers["host"] == f"hook.test:{port}"
