@@ -35,9 +35,7 @@ schema = schemathesis.openapi.from_asgi("/openapi.json", app)
 
 @pytest.mark.slow
 @schema.parametrize()
-@settings(
-    max_examples=30, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True
-)
+@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 def test_api_conforms_to_its_openapi(case: schemathesis.Case) -> None:
     # Schema-valid bytes are rarely a video, and a refused non-video is a documented 422.
     # Every call carries Alice's key, which repairs the "Authorization header missing"
