@@ -7,17 +7,20 @@ Importing this module builds nothing heavy and reads no settings; the lifespan d
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
+from fastapi.routing import APIRoute
 
-from service import problems
-from service.db import create_schema, make_engine
+from service import problems, schema
+from service.db import make_engine
 from service.deps import AppState
 from service.metrics import Metrics, MetricsMiddleware
 from service.queue import HueyQueue
 from service.routes import account, analyses, health, results, ui, video
+from service.routes.common import add_problem_schema
 from service.settings import Settings, get_settings
 from service.storage import Storage
 from service.store import Store
@@ -42,10 +45,16 @@ Authenticate with `Authorization: Bearer <key>`. Errors are RFC 9457 `applicatio
 
 
 def build_state(settings: Settings) -> AppState:
-    """Opens the database (creating tables), the storage and the queue for these settings."""
+    """Opens the database (upgrading or checking its schema), the storage and the queue.
+
+    Raises:
+        SchemaError: the database is at a schema revision this code cannot use.
+    """
     storage = Storage(settings.data_dir)  # first: it creates the data dir
+    if swept := storage.sweep_dead_uploads():
+        log.info("deleted %d partial uploads of API processes that died", swept)
     engine = make_engine(settings.db_url)
-    create_schema(engine)
+    schema.prepare(engine)
     store = Store(engine)
     queue = HueyQueue(settings)
     return AppState(
@@ -75,6 +84,7 @@ def create_app() -> FastAPI:
         version="1",
         description=DESCRIPTION,
         lifespan=lifespan,
+        generate_unique_id_function=operation_id,
         openapi_tags=[
             {"name": "analyses"},
             {"name": "results"},
@@ -86,7 +96,26 @@ def create_app() -> FastAPI:
     for module in (analyses, video, results, account, health, ui):
         app.include_router(module.router)
     app.add_middleware(MetricsMiddleware, metrics=lambda: _metrics(app))
+    app.openapi = _with_problem_schema(app.openapi)  # type: ignore[method-assign]
     return app
+
+
+def _with_problem_schema(build: Callable[[], dict[str, Any]]) -> Callable[[], dict[str, Any]]:
+    # FastAPI lists only the models its routes name; problem responses are declared by hand.
+    def openapi() -> dict[str, Any]:
+        return add_problem_schema(build())
+
+    return openapi
+
+
+def operation_id(route: APIRoute) -> str:
+    """The route's `operationId`: its handler's name (`create_analysis`, `get_result`, ...).
+
+    FastAPI would append the path and method (`create_analysis_v1_analyses_post`), which is
+    what generated SDKs then call their functions; names are unique across the app, and
+    `tests/test_service_openapi.py` pins them so that renaming a handler is a visible change.
+    """
+    return route.name
 
 
 def _metrics(app: FastAPI) -> Metrics | None:

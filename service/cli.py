@@ -67,6 +67,14 @@ def _add_worker(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     p.set_defaults(handler=_run("service.worker", "worker_main"))
 
 
+def _add_db(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("db", help="manage the job-state database")
+    actions = p.add_subparsers(dest="action", required=True)
+    upgrade = actions.add_parser("upgrade", help="bring the database to this version's schema")
+    upgrade.add_argument("--data-dir", default=None)
+    upgrade.set_defaults(handler=_run("service.db_command", "db_main"))
+
+
 def _run(module: str, func: str) -> Handler:
     def handler(args: argparse.Namespace) -> int:
         import importlib
@@ -80,7 +88,7 @@ def _run(module: str, func: str) -> Handler:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cuewatch", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    for add in (_add_analyze, _add_record, _add_eval, _add_serve, _add_worker):
+    for add in (_add_analyze, _add_record, _add_eval, _add_serve, _add_worker, _add_db):
         add(sub)
     return parser
 

@@ -22,7 +22,6 @@ from sqlalchemy import (
     event,
 )
 from sqlalchemy.engine import CursorResult, Result
-from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 log = logging.getLogger(__name__)
@@ -144,15 +143,6 @@ def _sqlite_begin(conn: Any) -> None:
     # Reads see a WAL snapshot and need no lock at all.
     read_only = conn.get_execution_options().get(READ_ONLY, False)
     conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
-
-
-def create_schema(engine: Engine) -> None:
-    """Creates missing tables; tolerates another process creating them at the same time."""
-    try:
-        Base.metadata.create_all(engine)
-    except (IntegrityError, OperationalError, ProgrammingError) as exc:
-        log.info("schema creation raced another process (%s); retrying", type(exc).__name__)
-        Base.metadata.create_all(engine)
 
 
 def utcnow() -> datetime:

@@ -12,7 +12,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from service.metrics import Metrics
 from service.problems import Problem
 from service.queue import JobQueue
-from service.settings import Settings, get_settings
+from service.settings import Settings
 from service.storage import Storage
 from service.store import Store
 
@@ -31,24 +31,37 @@ class AppState:
     metrics: Metrics
 
 
-def get_state(request: Request) -> AppState:
+# The dependencies below are `async def` although they do not wait for anything: FastAPI runs
+# a plain `def` dependency in the threadpool, and on a machine busy with analyses each hop
+# waits for a thread to be scheduled. Four hops per status request were most of its tail:
+# p99 196-403 ms with them, 55-102 ms without (benchmarks/load.py, README "Load").
+
+
+async def get_state(request: Request) -> AppState:
     state: AppState = request.app.state.cuewatch
     return state
 
 
 StateDep = Annotated[AppState, Depends(get_state)]
-SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
-def get_store(state: StateDep) -> Store:
+async def get_app_settings(state: StateDep) -> Settings:
+    """The settings the app was started with (`get_settings`, as tests override it)."""
+    return state.settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_app_settings)]
+
+
+async def get_store(state: StateDep) -> Store:
     return state.store
 
 
-def get_storage(state: StateDep) -> Storage:
+async def get_storage(state: StateDep) -> Storage:
     return state.storage
 
 
-def get_queue(state: StateDep) -> JobQueue:
+async def get_queue(state: StateDep) -> JobQueue:
     """The job runner; API tests override this dependency."""
     return state.queue
 
@@ -87,4 +100,12 @@ def current_client(
     return client
 
 
-ClientDep = Annotated[str, Depends(current_client)]
+async def authenticated_client(
+    settings: SettingsDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> str:
+    """`current_client` as a dependency (without a threadpool hop)."""
+    return current_client(settings, credentials)
+
+
+ClientDep = Annotated[str, Depends(authenticated_client)]

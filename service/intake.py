@@ -5,9 +5,11 @@ A rejected upload leaves nothing behind: the partial file is deleted on every er
 
 from __future__ import annotations
 
+import errno
 import logging
 import re
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -15,13 +17,14 @@ from typing import Any
 from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 
+from service import quotas
 from service.db import Analysis, Status, utcnow
 from service.deps import AppState
 from service.options import parse_options
 from service.problems import Problem
 from service.queue import JobQueue
 from service.storage import public_message
-from service.upload import Upload, check_length, receive
+from service.upload import UPLOAD_TOO_LARGE, Upload, check_length, receive
 
 log = logging.getLogger(__name__)
 _SUFFIX = re.compile(r"\.[a-z0-9]{1,5}")
@@ -51,16 +54,12 @@ async def submit(
     """
     _check_key(key)
     settings = state.settings
-    check_length(request.headers.get("content-length"), settings.max_upload_bytes)
+    cap = await _admit(state, client, key)
+    check_length(request.headers.get("content-length"), cap.max_bytes, cap.too_large)
     analysis_id = new_id()
     part = state.storage.incoming(analysis_id)
     try:
-        upload = await receive(
-            request.stream(),
-            request.headers.get("content-type", ""),
-            part,
-            settings.max_upload_bytes,
-        )
+        upload = await _receive(request, part, cap)
         options = parse_options(upload.fields, settings.webhook_allow_private)
         if key and (prior := await run_in_threadpool(state.store.by_idempotency_key, client, key)):
             return _replay(prior, upload, key), True
@@ -81,6 +80,48 @@ async def submit(
         part.unlink(missing_ok=True)
     await run_in_threadpool(_enqueue, state, queue, row)
     return row, False
+
+
+@dataclass(frozen=True)
+class _Cap:
+    """The most video bytes this upload may have, and the problem for going over."""
+
+    max_bytes: int
+    too_large: Problem | None  # None: the server's own upload cap is the one that binds
+
+
+async def _admit(state: AppState, client: str, key: str | None) -> _Cap:
+    """Refuses a client already at a limit before its body is read; returns its byte cap.
+
+    A retry of an earlier request (a known Idempotency-Key) is not counted against limits.
+    """
+    settings, now = state.settings, utcnow()
+    if key:
+        prior = await run_in_threadpool(state.store.by_idempotency_key, client, key)
+        if prior is not None:
+            return _Cap(settings.max_upload_bytes, None)
+    usage = await run_in_threadpool(state.store.usage, client, now)
+    quotas.check(settings, client, usage, now)
+    remaining = quotas.remaining_bytes(settings, usage)
+    if remaining >= settings.max_upload_bytes:
+        return _Cap(settings.max_upload_bytes, None)
+    return _Cap(remaining, quotas.quota_exceeded(settings, client, usage))
+
+
+async def _receive(request: Request, part: Path, cap: _Cap) -> Upload:
+    try:
+        return await receive(
+            request.stream(), request.headers.get("content-type", ""), part, cap.max_bytes
+        )
+    except Problem as exc:
+        if exc.slug == UPLOAD_TOO_LARGE and cap.too_large is not None:
+            raise cap.too_large from None
+        raise
+    except OSError as exc:
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            log.error("upload refused: the data dir's disk is full")
+            raise quotas.disk_full() from None
+        raise
 
 
 def _check_key(key: str | None) -> None:
@@ -110,9 +151,12 @@ async def _raced(state: AppState, client: str, key: str | None, upload: Upload) 
 
 
 def _insert(state: AppState, row: Analysis) -> bool:
+    def within_limits(usage: quotas.Usage) -> None:
+        quotas.check(state.settings, row.client, usage, row.created_at, row.size_bytes)
+
     added = False
     try:
-        added = state.store.add(row)
+        added = state.store.add_within(row, within_limits)
     finally:
         if not added:
             state.storage.delete_video(row.video_name)

@@ -10,6 +10,7 @@ worker then matches no row and is discarded, so a job ends exactly once.
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -156,12 +157,19 @@ class Leases:
                 requeued.append(analysis_id)
         return requeued, failed
 
-    def resend(self, now: datetime, older_than: timedelta) -> list[str]:
+    def resend(
+        self, now: datetime, older_than: timedelta, in_queue: Collection[str] = ()
+    ) -> list[str]:
         """Queued jobs whose message was sent longer ago than `older_than`, to send again.
 
         A message can be lost without its job starting (a worker killed between taking it and
         claiming the job, a queue restarted without persistence). A second message for a job
         that does start is harmless: the claim lets only one run through.
+
+        Args:
+            now: the current time.
+            older_than: how long ago the last message must have been sent.
+            in_queue: jobs whose message is known to be waiting in the queue (not resent).
         """
         with self.store.session() as s:
             waiting = s.execute(
@@ -172,6 +180,8 @@ class Leases:
             ).all()
             resent = []
             for analysis_id, sent_at in waiting:
+                if analysis_id in in_queue:
+                    continue
                 done = s.execute(
                     _match(analysis_id, Status.QUEUED)
                     .where(Analysis.enqueued_at == sent_at)

@@ -63,12 +63,21 @@ class Metrics:
         self.upload_bytes = Counter(
             "cuewatch_upload_bytes", "Video bytes accepted", registry=self.registry
         )
+        self.refusals = Counter(
+            "cuewatch_limit_refusals",
+            "Uploads refused by a per-client limit or a full disk",
+            ["limit"],
+            registry=self.registry,
+        )
         self.registry.register(_JobCollector(counts, pending))
 
     def uploaded(self, size_bytes: int, replayed: bool) -> None:
         if not replayed:
             self.uploads.inc()
             self.upload_bytes.inc(size_bytes)
+
+    def refused(self, limit: str) -> None:
+        self.refusals.labels(limit).inc()
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

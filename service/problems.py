@@ -11,11 +11,14 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger(__name__)
 PROBLEM_JSON = "application/problem+json"
 TYPE_PREFIX = "urn:cuewatch:problem:"
+# A database restart takes seconds; clients polling status come back about then.
+DATABASE_RETRY_AFTER_S = 5
 _METHODS = frozenset({"GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE"})
 
 
@@ -116,6 +119,19 @@ async def _on_validation(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _on_database_down(request: Request, exc: Exception) -> JSONResponse:
+    # Connection refused or dropped, the server restarting, SQLite busy past its timeout: all
+    # pass, and the pool reconnects (pre-ping) once the database answers again.
+    log.warning(
+        "database unavailable on %s %s (%s)", request.method, request.url.path, type(exc).__name__
+    )
+    response = problem_response(
+        request, 503, "the database is unavailable; retry shortly", "database-unavailable"
+    )
+    response.headers["Retry-After"] = str(DATABASE_RETRY_AFTER_S)
+    return response
+
+
 async def _on_crash(request: Request, exc: Exception) -> JSONResponse:
     log.error("unhandled %s on %s %s", type(exc).__name__, request.method, request.url.path)
     return problem_response(request, 500, "The server failed to handle this request.")
@@ -126,4 +142,6 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(Problem, _on_problem)
     app.add_exception_handler(StarletteHTTPException, _on_http)
     app.add_exception_handler(RequestValidationError, _on_validation)
+    app.add_exception_handler(OperationalError, _on_database_down)
+    app.add_exception_handler(InterfaceError, _on_database_down)
     app.add_exception_handler(Exception, _on_crash)

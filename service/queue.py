@@ -81,6 +81,10 @@ class HueyQueue:
         self._webhook.schedule(args=(delivery, attempt + 1), delay=delay)
         return True
 
+    def queued_analyses(self) -> set[str]:
+        """The ids of the analysis messages waiting in the queue; raises if it is unreachable."""
+        return {str(task.args[0]) for task in self.huey.pending() if task.name == "analyze"}
+
     def pending(self) -> int:
         """Messages waiting in the queue; raises if the queue cannot be reached."""
         return int(self.huey.pending_count())

@@ -35,6 +35,9 @@ ENV_DEFAULTS: dict[str, str] = {
     "CUEWATCH_WEBHOOK_ALLOW_PRIVATE": "false",
     "CUEWATCH_PUBLIC_URL": "",
     "CUEWATCH_LOG_LEVEL": "INFO",
+    "CUEWATCH_CLIENT_MAX_ACTIVE": "20",
+    "CUEWATCH_CLIENT_UPLOADS_PER_MINUTE": "30",
+    "CUEWATCH_CLIENT_MAX_STORED_BYTES": str(20 * GIB),
 }
 
 
@@ -69,6 +72,11 @@ class Settings:
             (off by default, so that a client cannot make workers probe the internal network).
         public_url: absolute base for links in webhook events (empty: relative links).
         log_level: Python logging level name.
+        client_max_active: analyses one client may have queued or running at once (0: no
+            limit); 20 keeps one client from filling the queue of a 1-4 worker machine.
+        client_uploads_per_minute: new analyses per client per minute (0: no limit).
+        client_max_stored_bytes: bytes of video one client may have held on the server at
+            once (queued, running or kept; 0: no limit); 20 GiB is ten maximal uploads.
     """
 
     data_dir: Path
@@ -88,6 +96,9 @@ class Settings:
     webhook_allow_private: bool = False
     public_url: str = ""
     log_level: str = "INFO"
+    client_max_active: int = 20
+    client_uploads_per_minute: int = 30
+    client_max_stored_bytes: int = 20 * GIB
 
     @property
     def open_mode(self) -> bool:
@@ -148,6 +159,9 @@ class Settings:
             webhook_allow_private=_flag(raw, "CUEWATCH_WEBHOOK_ALLOW_PRIVATE"),
             public_url=raw["CUEWATCH_PUBLIC_URL"].rstrip("/"),
             log_level=raw["CUEWATCH_LOG_LEVEL"].upper() or "INFO",
+            client_max_active=_number(raw, "CUEWATCH_CLIENT_MAX_ACTIVE", int, 0),
+            client_uploads_per_minute=_number(raw, "CUEWATCH_CLIENT_UPLOADS_PER_MINUTE", int, 0),
+            client_max_stored_bytes=_number(raw, "CUEWATCH_CLIENT_MAX_STORED_BYTES", int, 0),
         )
 
 

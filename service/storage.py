@@ -1,6 +1,9 @@
 """Where uploads and results live under the data dir, and how they are removed.
 
-    incoming/<id>.part          an upload being received (deleted if rejected)
+    incoming/<id>.<host>.<pid>.part
+                                an upload being received by that API process (deleted if
+                                rejected, or at the next start of an API process on that
+                                host once that process has died mid-upload)
     videos/<id><ext>            an accepted upload, deleted once analysed unless kept
     results/<id>/<run token>/   the files of one run; the row's result_token names the one
                                 that counts, so a re-run can never mix into a finished result
@@ -11,7 +14,9 @@ Paths are built only from ids and tokens the service generated, never from reque
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
+import socket
 import time
 from pathlib import Path
 
@@ -31,7 +36,25 @@ class Storage:
             (root / sub).mkdir(parents=True, exist_ok=True)
 
     def incoming(self, analysis_id: str) -> Path:
-        return self.root / "incoming" / f"{analysis_id}.part"
+        """Where this process receives an upload (the name says which process it is)."""
+        return self.root / "incoming" / f"{analysis_id}.{_owner()}.part"
+
+    def sweep_dead_uploads(self) -> int:
+        """Deletes uploads whose receiving process on this host has died; returns how many.
+
+        Called when an API process starts: a process killed mid-upload leaves its partial
+        file, and nobody else would remove it before the day-old sweep.
+        """
+        host, me = _host(), os.getpid()
+        dead = []
+        for path in (self.root / "incoming").glob("*.part"):
+            owner_host, _, pid = path.name.removesuffix(".part").split(".", 1)[-1].rpartition(".")
+            # Our own pid is a previous life of this process (a container restarted as pid 1).
+            if owner_host == host and pid.isdigit() and (int(pid) == me or not _alive(int(pid))):
+                dead.append(path)
+        for path in dead:
+            path.unlink(missing_ok=True)
+        return len(dead)
 
     def accept(self, analysis_id: str, part: Path, suffix: str) -> str:
         """Moves a checked upload into videos/ and returns its stored name."""
@@ -71,7 +94,8 @@ class Storage:
     def delete_all(self, analysis_id: str, video_name: str | None) -> None:
         """Deletes the video and every derived file of one analysis."""
         self.delete_video(video_name)
-        self.incoming(analysis_id).unlink(missing_ok=True)
+        for part in (self.root / "incoming").glob(f"{analysis_id}.*part"):
+            part.unlink(missing_ok=True)
         shutil.rmtree(self.root / "results" / analysis_id, ignore_errors=True)
 
     def sweep_incoming(self, older_than_s: float) -> int:
@@ -85,6 +109,25 @@ class Storage:
     def _runs(self, analysis_id: str) -> list[Path]:
         folder = self.root / "results" / analysis_id
         return [p for p in folder.iterdir() if p.is_dir()] if folder.is_dir() else []
+
+
+def _host() -> str:
+    # Dots would make the file name ambiguous.
+    return socket.gethostname().replace(".", "-")
+
+
+def _owner() -> str:
+    return f"{_host()}.{os.getpid()}"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
 
 
 def _mtime(path: Path) -> float:

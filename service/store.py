@@ -6,15 +6,17 @@ analyses and an expired analysis is gone even before the retention sweep deletes
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import zlib
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, Select, delete, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from service.db import Analysis, Run, Status, changed, reader, utcnow
+from service.quotas import RATE_WINDOW_S, Usage
 
 
 class Store:
@@ -46,6 +48,35 @@ class Store:
         """Inserts a new analysis; False when its idempotency key is already taken."""
         try:
             with self.session() as s:
+                s.add(row)
+        except IntegrityError:
+            return False
+        return True
+
+    def usage(self, client: str, now: datetime) -> Usage:
+        """What the client holds now (for its limits)."""
+        with self.reading() as s:
+            return _usage(s, client, now)
+
+    def add_within(self, row: Analysis, check: Callable[[Usage], None]) -> bool:
+        """Inserts a new analysis if `check` accepts the client's usage, atomically.
+
+        Concurrent inserts for one client are serialised (SQLite: the write lock every write
+        transaction takes; PostgreSQL: a per-client advisory lock), so the usage checked is
+        the usage the row is added to.
+
+        Returns:
+            False when its idempotency key is already taken.
+
+        Raises:
+            Whatever `check` raises; nothing is inserted then.
+        """
+        try:
+            with self.session() as s:
+                if s.get_bind().dialect.name == "postgresql":
+                    key = zlib.crc32(row.client.encode())
+                    s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+                check(_usage(s, row.client, row.created_at))
                 s.add(row)
         except IntegrityError:
             return False
@@ -145,6 +176,25 @@ class Store:
         with self.reading() as s:
             query = select(Run).where(Run.analysis_id == analysis_id)
             return list(s.scalars(query.order_by(Run.started_at)))
+
+
+def _usage(s: Session, client: str, now: datetime) -> Usage:
+    active = [Status.QUEUED.value, Status.RUNNING.value]
+    mine = Analysis.client == client
+    count = select(func.count()).select_from(Analysis).where(mine)
+    since = now - timedelta(seconds=RATE_WINDOW_S)
+    recent = s.execute(
+        select(func.count(), func.min(Analysis.created_at)).where(mine, Analysis.created_at > since)
+    ).one()
+    stored = select(func.coalesce(func.sum(Analysis.size_bytes), 0)).where(
+        mine, Analysis.video_name.is_not(None)
+    )
+    return Usage(
+        active=int(s.scalar(count.where(Analysis.status.in_(active))) or 0),
+        recent=int(recent[0]),
+        oldest_recent=recent[1],
+        stored_bytes=int(s.scalar(stored) or 0),
+    )
 
 
 def _visible(client: str) -> Select[Analysis]:

@@ -130,9 +130,12 @@ class _FormSink:
             self.file.close()
 
 
+UPLOAD_TOO_LARGE = "upload-too-large"
+
+
 def _too_large(max_bytes: int) -> Problem:
     return Problem(
-        413, "upload-too-large", f"the upload is larger than the limit of {max_bytes} bytes"
+        413, UPLOAD_TOO_LARGE, f"the upload is larger than the limit of {max_bytes} bytes"
     )
 
 
@@ -189,8 +192,15 @@ async def receive(
     return Upload(sink.filename, sink.size, sink.fields, sink.hash.hexdigest())
 
 
-def check_length(content_length: str | None, max_bytes: int) -> None:
+def check_length(
+    content_length: str | None, max_bytes: int, too_large: Problem | None = None
+) -> None:
     """Refuses a body whose declared length is already over the cap, before reading it.
+
+    Args:
+        content_length: the request's Content-Length header.
+        max_bytes: the cap on the video.
+        too_large: the problem to raise (default: the server's upload cap).
 
     Raises:
         Problem: 413.
@@ -200,4 +210,4 @@ def check_length(content_length: str | None, max_bytes: int) -> None:
         and content_length.isdigit()
         and (int(content_length) > max_bytes + FORM_OVERHEAD_BYTES)
     ):
-        raise _too_large(max_bytes)
+        raise too_large or _too_large(max_bytes)

@@ -16,6 +16,7 @@ import os
 import secrets
 import socket
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,7 @@ log = logging.getLogger(__name__)
 SECRET_PREFIX = "whsec_"
 # A receiver gets this long to answer; a slow one is retried later rather than waited for.
 DELIVERY_TIMEOUT_S = 10.0
+_DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 def server_key(settings: Settings) -> bytes:
@@ -98,39 +100,84 @@ def event_for(row: Analysis, links: dict[str, str]) -> dict[str, Any]:
     }
 
 
-def is_public(host: str) -> bool:
-    """Whether every address of a host is a global one (not loopback, private, link-local).
+# `socket.getaddrinfo`'s shape; tests pass a resolver that changes its answer between calls.
+Resolver = Callable[..., Sequence[tuple[Any, ...]]]
+
+
+class Refused(Exception):
+    """The webhook URL's host resolves to an address the service must not connect to."""
+
+
+def vetted_address(host: str, port: int, allow_private: bool, resolver: Resolver) -> str:
+    """Resolves a host once and returns the address to connect to.
+
+    Every address of the answer is vetted, not only the one used, so that a name cannot mix
+    a public address with a private one. The caller connects to the returned address itself:
+    resolving again would let a name answer differently the second time (DNS rebinding).
 
     Args:
-        host: a host name or IP literal; names are resolved.
+        host: a host name or IP literal.
+        port: the port (part of the lookup, as a connection would do it).
+        allow_private: accept loopback, private and link-local addresses.
+        resolver: `socket.getaddrinfo` or a stand-in.
+
+    Raises:
+        Refused: an address of the host is not a global one.
+        OSError: the host does not resolve (worth retrying later).
     """
-    try:
-        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
-    except OSError:
-        return True  # unresolvable: the delivery itself fails and is retried
-    return all(ipaddress.ip_address(str(info[4][0]).split("%")[0]).is_global for info in infos)
+    infos = resolver(host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP)
+    addresses = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
+    if not addresses:
+        raise OSError(f"{host!r} resolved to no address")
+    if not allow_private and not all(a.is_global for a in addresses):
+        raise Refused(f"{host!r} resolves to a non-public address")
+    return str(addresses[0])
+
+
+def pinned_request(url: httpx.URL, address: str) -> tuple[httpx.URL, dict[str, str], Any]:
+    """The URL rewritten to connect to `address`, with the Host header and TLS server name
+    (SNI, also the name the certificate is checked against) of the original host.
+
+    Returns:
+        (URL, headers to add, request extensions).
+    """
+    literal = f"[{address}]" if ":" in address else address
+    host_header = url.host if url.port is None else f"{url.host}:{url.port}"
+    return url.copy_with(host=literal), {"host": host_header}, {"sni_hostname": url.host}
 
 
 def deliver(
-    settings: Settings, delivery: dict[str, Any], client: httpx.Client | None = None
+    settings: Settings,
+    delivery: dict[str, Any],
+    client: httpx.Client | None = None,
+    resolver: Resolver = socket.getaddrinfo,
 ) -> bool:
-    """POSTs one signed event.
+    """POSTs one signed event to the address its host resolved to when vetted.
 
     Args:
         settings: for the client's secret and the private-address policy.
         delivery: from `event_for`.
         client: HTTP client to use (tests pass their own).
+        resolver: name resolution (tests pass one whose answer changes between calls).
 
     Returns:
         True when done: delivered (2xx), or refused for good because the URL points into a
         private network; False when worth retrying.
     """
-    host = httpx.URL(delivery["url"]).host
-    if not settings.webhook_allow_private and not is_public(host):
+    url = httpx.URL(delivery["url"])
+    try:
+        port = url.port or _DEFAULT_PORTS.get(url.scheme, 443)
+        address = vetted_address(url.host, port, settings.webhook_allow_private, resolver)
+    except Refused:
         log.warning("webhook %s: its URL resolves to a private address; not sent", delivery["id"])
         return True
+    except (OSError, UnicodeError) as exc:
+        log.warning("webhook %s: cannot resolve its host (%s)", delivery["id"], type(exc).__name__)
+        return False
+    target, host_header, extensions = pinned_request(url, address)
     timestamp = int(time.time())
     headers = {
+        **host_header,
         "content-type": "application/json",
         "webhook-id": delivery["id"],
         "webhook-timestamp": str(timestamp),
@@ -143,7 +190,9 @@ def deliver(
     }
     http = client or httpx.Client(timeout=DELIVERY_TIMEOUT_S, follow_redirects=False)
     try:
-        response = http.post(delivery["url"], content=delivery["body"], headers=headers)
+        response = http.post(
+            target, content=delivery["body"], headers=headers, extensions=extensions
+        )
     except httpx.HTTPError as exc:
         log.warning("webhook %s: %s", delivery["id"], type(exc).__name__)
         return False

@@ -13,8 +13,9 @@ import socket
 import sys
 from typing import Any
 
-from service import webhooks
-from service.db import create_schema, make_engine, utcnow
+from service import schema, webhooks
+from service.db import make_engine, utcnow
+from service.db_command import schema_problem
 from service.jobs import JobContext, run_analysis
 from service.leases import Leases
 from service.maintenance import Maintenance
@@ -36,7 +37,7 @@ class WorkerRuntime:
     def __init__(self, settings: Settings) -> None:
         storage = Storage(settings.data_dir)  # first: it creates the data dir
         engine = make_engine(settings.db_url)
-        create_schema(engine)
+        schema.prepare(engine)
         self.settings = settings
         self.store = Store(engine)
         self.queue = HueyQueue(settings, runner=self)
@@ -76,9 +77,17 @@ def worker_main(args: argparse.Namespace) -> int:
     except SettingsError as exc:
         print(f"cuewatch worker: {exc}", file=sys.stderr)
         return 2
+    if problem := schema_problem(settings):
+        print(f"cuewatch worker: {problem}", file=sys.stderr)
+        return 2
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(name)s %(message)s")
     runtime = WorkerRuntime(settings)
-    upkeep = Maintenance(runtime.ctx, runtime.queue.enqueue_analysis, settings.heartbeat_s)
+    upkeep = Maintenance(
+        runtime.ctx,
+        runtime.queue.enqueue_analysis,
+        settings.heartbeat_s,
+        in_queue=runtime.queue.queued_analyses,
+    )
     consumer = runtime.queue.huey.create_consumer(
         workers=1,
         worker_type="thread",

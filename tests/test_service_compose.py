@@ -55,7 +55,7 @@ def command(compose: dict[str, Any], name: str) -> list[str]:
 
 
 def test_services(compose: dict[str, Any]) -> None:
-    assert set(compose["services"]) == {"api", "worker", "redis", "postgres"}
+    assert set(compose["services"]) == {"migrate", "api", "worker", "redis", "postgres"}
     assert compose["services"]["worker"]["deploy"]["replicas"] >= 2
     assert "container_name" not in compose["services"]["worker"]  # so that it scales
 
@@ -66,10 +66,23 @@ def test_commands_are_real_cli_invocations(compose: dict[str, Any]) -> None:
     assert compose["services"]["api"]["ports"] == [f"{api.port}:{api.port}"]
     worker = build_parser().parse_args(command(compose, "worker")[1:])
     assert worker.command == "worker"
-    assert {command(compose, n)[0] for n in ("api", "worker")} == {"cuewatch"}
+    migrate = build_parser().parse_args(command(compose, "migrate")[1:])
+    assert (migrate.command, migrate.action) == ("db", "upgrade")
+    assert {command(compose, n)[0] for n in ("migrate", "api", "worker")} == {"cuewatch"}
 
 
-@pytest.mark.parametrize("name", ["api", "worker"])
+def test_the_schema_is_upgraded_once_before_the_api_and_workers_start(
+    compose: dict[str, Any],
+) -> None:
+    migrate = compose["services"]["migrate"]
+    assert migrate["restart"] == "no"  # a one-shot job: its exit is what the others wait for
+    assert migrate["depends_on"] == {"postgres": {"condition": "service_healthy"}}
+    for name in ("api", "worker"):
+        condition = compose["services"][name]["depends_on"]["migrate"]["condition"]
+        assert condition == "service_completed_successfully"
+
+
+@pytest.mark.parametrize("name", ["migrate", "api", "worker"])
 def test_environment_is_the_distributed_mode(compose: dict[str, Any], name: str) -> None:
     env = environment(compose["services"][name])
     assert set(env) <= set(ENV_DEFAULTS), set(env) - set(ENV_DEFAULTS)
@@ -106,6 +119,7 @@ def test_dependencies_wait_for_healthy_backends(compose: dict[str, Any]) -> None
         assert {k: v["condition"] for k, v in depends.items()} == {
             "postgres": "service_healthy",
             "redis": "service_healthy",
+            "migrate": "service_completed_successfully",
         }
     for name in ("redis", "postgres"):
         assert compose["services"][name]["healthcheck"]["test"]

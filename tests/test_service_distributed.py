@@ -101,6 +101,7 @@ def test_killed_worker_jobs_still_succeed_exactly_once(
     }
     api_args = local(compose_command("api"), host="127.0.0.1", port=str(port), data_dir=str(data))
     worker_args = local(compose_command("worker"), data_dir=str(data))
+    migrate(env, data, tmp_path / "migrate.log")
     with ExitStack() as stack:
         stack.enter_context(cuewatch(api_args, env, tmp_path / "api.log"))
         client = stack.enter_context(httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60))
@@ -117,6 +118,12 @@ def test_killed_worker_jobs_still_succeed_exactly_once(
         for analysis_id in ids:
             assert client.get(f"/v1/analyses/{analysis_id}/result", headers=ALICE).json()["summary"]
     _check_exactly_once(database, data, ids, victim)
+
+
+def migrate(env: dict[str, str], data: Path, log: Path) -> None:
+    """Runs the compose file's `migrate` service (the schema upgrade) to completion."""
+    with cuewatch(local(compose_command("migrate"), data_dir=str(data)), env, log) as proc:
+        assert proc.wait(timeout=60) == 0, log.read_text()
 
 
 def _ready(client: httpx.Client) -> bool:

@@ -12,6 +12,7 @@ from service.db import Analysis, Status, utcnow
 from service.jobs import Heartbeat, JobContext, overall_progress
 from service.leases import Outcome
 from service.maintenance import Maintenance, enforce_retention, reap
+from service.queue import HueyQueue
 from tests.test_service_support import add_queued, make_context, make_settings
 
 
@@ -152,3 +153,26 @@ def test_maintenance_tick_reaps_and_sweeps(ctx: JobContext) -> None:
     enqueued: list[str] = []
     Maintenance(ctx, enqueued.append, interval_s=60).tick(now + timedelta(seconds=10))
     assert enqueued == [row.id]
+
+
+def test_a_job_whose_message_is_missing_from_the_queue_is_sent_again_soon(
+    ctx: JobContext,
+) -> None:
+    row = queued(ctx)
+    sent_at = row.enqueued_at
+    assert sent_at is not None
+    enqueued: list[str] = []
+    waiting = sent_at + timedelta(seconds=7)  # 2 leases of 3 s, far short of 20
+    reap(ctx, enqueued.append, waiting, in_queue=lambda: {row.id})
+    assert enqueued == []  # its message is still waiting in the queue
+    reap(ctx, enqueued.append, waiting, in_queue=set)  # the queue lost it (restarted empty)
+    assert enqueued == [row.id]
+    reap(ctx, enqueued.append, waiting, in_queue=set)  # sent again: not again at once
+    assert enqueued == [row.id]
+
+
+def test_the_queue_is_read_for_missing_messages(tmp_path: Path) -> None:
+    queue = HueyQueue(make_settings(tmp_path))
+    queue.enqueue_analysis("an_1")
+    queue.enqueue_webhook({"url": "https://example.com", "id": "msg"})
+    assert queue.queued_analyses() == {"an_1"}

@@ -18,8 +18,9 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from service import schema
 from service.app import create_app
-from service.db import Analysis, Status, create_schema, make_engine, utcnow
+from service.db import Analysis, Status, make_engine, utcnow
 from service.deps import AppState, get_queue
 from service.intake import new_id
 from service.jobs import JobContext
@@ -131,7 +132,7 @@ def make_context(settings: Settings, sent: list[dict[str, Any]]) -> JobContext:
     """A worker's job context on these settings; webhook deliveries go to `sent`."""
     storage = Storage(settings.data_dir)
     engine = make_engine(settings.db_url)
-    create_schema(engine)
+    schema.upgrade(engine)
     store = Store(engine)
     leases = Leases(store, settings.lease_s, settings.max_attempts, settings.retention_days)
     return JobContext(settings, store, leases, storage, "test-worker", sent.append)

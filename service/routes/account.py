@@ -19,5 +19,5 @@ router = APIRouter(prefix="/v1", tags=["account"])
     responses=problems(401),
     summary="The secret that signs your webhooks (verify webhook-signature with it)",
 )
-async def webhook_secret(settings: SettingsDep, client: ClientDep) -> WebhookSecretOut:
+async def get_webhook_secret(settings: SettingsDep, client: ClientDep) -> WebhookSecretOut:
     return WebhookSecretOut(secret=await run_in_threadpool(client_secret, settings, client))

@@ -14,6 +14,7 @@ from service import intake
 from service.db import Status
 from service.deps import ClientDep, QueueDep, StateDep, StorageDep, StoreDep
 from service.problems import Problem
+from service.quotas import LIMIT_SLUGS
 from service.routes.common import find, problems
 from service.schemas import AnalysisOut, AnalysisPage
 
@@ -93,7 +94,7 @@ IdempotencyKey = Annotated[
     status_code=202,
     response_model=AnalysisOut,
     openapi_extra=UPLOAD_BODY,
-    responses=problems(400, 401, 409, 413, 415, 422, 503),
+    responses=problems(400, 401, 409, 413, 415, 422, 429, 503, 507),
     summary="Upload a recording and queue its analysis",
 )
 async def create_analysis(
@@ -105,7 +106,12 @@ async def create_analysis(
     client: ClientDep,
     idempotency_key: IdempotencyKey = None,
 ) -> AnalysisOut:
-    row, replayed = await intake.submit(request, state, queue, client, idempotency_key)
+    try:
+        row, replayed = await intake.submit(request, state, queue, client, idempotency_key)
+    except Problem as exc:
+        if exc.slug in LIMIT_SLUGS:
+            state.metrics.refused(LIMIT_SLUGS[exc.slug])
+        raise
     state.metrics.uploaded(row.size_bytes, replayed)
     response.headers["Location"] = f"/v1/analyses/{row.id}"
     if replayed:

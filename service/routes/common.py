@@ -12,7 +12,10 @@ from service.problems import PROBLEM_JSON, TYPE_PREFIX, Problem
 from service.schemas import ProblemOut
 from service.store import Store
 
-_PROBLEM_SCHEMA = ProblemOut.model_json_schema()
+# Every problem response refers to one shared schema, so that generated SDKs get one model
+# (an inline copy per operation makes e.g. openapi-python-client drop those responses).
+PROBLEM_SCHEMA_NAME = "ProblemOut"
+_PROBLEM_REF = {"$ref": f"#/components/schemas/{PROBLEM_SCHEMA_NAME}"}
 
 
 async def find(store: Store, client: str, analysis_id: str) -> Analysis:
@@ -25,6 +28,13 @@ async def find(store: Store, client: str, analysis_id: str) -> Analysis:
     if row is None:
         raise Problem(404, "not-found", f"no analysis {analysis_id[:64]!r}")
     return row
+
+
+def add_problem_schema(spec: dict[str, Any]) -> dict[str, Any]:
+    """Adds the problem schema that `problems()` entries refer to to an OpenAPI document."""
+    schemas = spec.setdefault("components", {}).setdefault("schemas", {})
+    schemas[PROBLEM_SCHEMA_NAME] = ProblemOut.model_json_schema()
+    return spec
 
 
 def problems(*codes: int) -> dict[int | str, dict[str, Any]]:
@@ -43,5 +53,5 @@ def _problem(code: int) -> dict[str, Any]:
     }
     return {
         "description": phrase,
-        "content": {PROBLEM_JSON: {"schema": _PROBLEM_SCHEMA, "example": example}},
+        "content": {PROBLEM_JSON: {"schema": _PROBLEM_REF, "example": example}},
     }

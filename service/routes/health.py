@@ -69,6 +69,6 @@ async def _check(probe: Callable[[], object]) -> str:
         }
     },
 )
-async def metrics(state: StateDep) -> Response:
+async def get_metrics(state: StateDep) -> Response:
     body = await run_in_threadpool(state.metrics.render)
     return Response(body, media_type=CONTENT_TYPE_LATEST)
