@@ -179,5 +179,17 @@ class PipelineConfig:
     # ... scoring at least this (below it a window is ordinary glancing, nothing to clarify).
     advice_thank_you_min_score: float = 20.0
 
+    # --- transcript and verbal signs (pipeline/transcript) ----------------------------------
+    # A transcript cue may end this far past the recording: exports round the last cue up and
+    # a recording may stop a moment before the platform's captions do.
+    transcript_end_slack_ms: int = 5_000
+    # Follow-up evidence (see pipeline.transcript.signs): a phrase pointing back at the answer
+    # counts 1.5, each topic word shared with the answer 1 (at most 2), a new-topic phrase -3.
+    # 2 asks for two pieces of evidence: one shared word is often a coincidence ("team").
+    follow_up_min_score: float = 2.0
+    # Only the candidate's last this many words are "the answer just before": a follow-up
+    # picks up what was just said, not something from several minutes back.
+    follow_up_answer_words: int = 120
+
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

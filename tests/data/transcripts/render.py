@@ -149,21 +149,27 @@ def label(header: dict[str, str], cues: list[Cue]) -> dict[str, object]:
 
 
 def outputs(source: Path) -> dict[Path, str]:
-    """The files one source renders to, by path."""
+    """The files one source renders to, by path (beside its `src` folder)."""
     header, lines = read_source(source)
     header["file"] = source.stem
     cues = lay_out(header, lines)
     fmt = header["format"]
-    transcript = HERE / f"{source.stem}.{EXTENSIONS[fmt]}"
-    labels = HERE / "labels" / f"{source.stem}.json"
+    root = source.parent.parent
+    transcript = root / f"{source.stem}.{EXTENSIONS[fmt]}"
+    labels = root / "labels" / f"{source.stem}.json"
     return {
         transcript: render(fmt, cues, source.stem),
         labels: json.dumps(label(header, cues), indent=1, ensure_ascii=False) + "\n",
     }
 
 
+def sources() -> list[Path]:
+    """The development set's sources, then the fresh check's (`fresh/src`)."""
+    return sorted((HERE / "src").glob("*.txt")) + sorted((HERE / "fresh" / "src").glob("*.txt"))
+
+
 def main() -> None:
-    for source in sorted((HERE / "src").glob("*.txt")):
+    for source in sources():
         for path, text in outputs(source).items():
             path.write_text(text, encoding="utf-8")
 

@@ -1,0 +1,179 @@
+"""The phrases each verbal sign is recognised by, as regular expressions over normalised text.
+
+Written from how interviews are spoken (recruiters' and interviewers' stock phrases and their
+common paraphrases), not from the development set's sentences; English only.
+"""
+
+from __future__ import annotations
+
+import re
+
+
+def _any(*patterns: str) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{p})" for p in patterns))
+
+
+# --- question --------------------------------------------------------------------------------
+# How a question or prompt to the candidate begins, once fillers are stripped.
+QUESTION_START = _any(
+    r"^(?:what|what's|whats|how|how's|why|when|where|which|who|whom|whose)\b",
+    r"^(?:do|does|did|are|were|is|was|have|has|had|can|could|would|will|should|shall|may|might)"
+    r" (?:you|your|we|they|there|that|it|this|anything|anyone|any)\b",
+    r"^(?:tell|walk|talk|take) (?:me|us)\b",
+    r"^(?:describe|explain|define|compare|estimate|imagine|picture|suppose|name|list|share)\b",
+    r"^(?:give|show) (?:me|us)\b",
+    r"^(?:could|can|would) you\b",
+    r"^(?:say|tell me) more\b",
+    r"^(?:any|anything) (?:questions?|else)\b",
+    r"^(?:i'd|i would|i'm|i am) (?:love|like|keen|curious|interested) (?:to )?(?:hear|know|learn)",
+    r"^i'm curious\b",
+    r"^(?:and )?what about\b",
+    r"^let's hear\b",
+)
+# Prompts that work anywhere in a sentence, even in captions without punctuation.
+QUESTION_ANYWHERE = _any(
+    r"\btell (?:me|us) (?:a (?:bit|little) )?(?:more )?(?:about|how|why|what|when)\b",
+    r"\b(?:walk|talk|take) (?:me|us) through\b",
+    r"\bdo you have any questions\b",
+    r"\bwhat questions do you have\b",
+    r"\bany questions for (?:me|us)\b",
+    r"\bcan you (?:tell|describe|explain|give|walk|talk|share)\b",
+    r"\bcould you (?:tell|describe|explain|give|walk|talk|share|start)\b",
+    r"\bhow (?:would|do|did) you\b",
+    r"\bwhat (?:would|do|did|are|is|was) (?:you|your)\b",
+    r"\bwhy (?:did|do|would) you\b",
+)
+# A "?" on these is not a question to the candidate: an echo, a tag, asking leave to speak.
+NOT_QUESTION = _any(
+    r"^(?:right|really|yeah|yes|okay|ok|sorry|huh|no|is it|did you|you did|oh really)\?$",
+    r"^(?:can|could|may) i (?:give|offer|share|tell|suggest|add)\b",
+    r"^(?:you know|know what i mean)\?$",
+)
+
+# --- follow-up -------------------------------------------------------------------------------
+# Phrases that point back at what the candidate just said.
+FOLLOW_UP_REFERENCE = _any(
+    r"\byou (?:just )?(?:mentioned|said|say|told|described|talked|brought up|were saying)\b",
+    r"\bwhen you say\b",
+    r"\b(?:going|go|coming|come) back to\b",
+    r"\b(?:tell me|say|hear) (?:a (?:bit|little) )?more\b",
+    r"\bmore (?:about|on) (?:that|this|it|those|the)\b",
+    r"\b(?:elaborate|expand|unpack|dig|drill)\b",
+    r"\bwhat (?:do|did) you mean\b",
+    r"\b(?:concrete|specific|an) example\b(?! of a time)",
+    r"\bfor example\?",
+    r"\bwhat happened\b",
+    r"\bwhat (?:was|were) the (?:result|outcome|impact|reaction|response|lesson)s?\b",
+    r"\b(?:and|so) then what\b",
+    r"\blooking back\b|\bin hindsight\b|\bdo differently\b|\bwould you change\b",
+    r"\bwhat if\b",
+    r"\bhow did (?:that|it|they|this|those|the|he|she|your)\b",
+    r"\b(?:why|how) (?:that|this|those|so)\b",
+    r"\bwhy (?:did|does|do|was|were|is|would) (?:it|that|this|they|he|she|the)\b",
+    r"\b(?:did|does|was|were|is) (?:that|it|this|anything|there|he|she|they)\b",
+    r"\bwhat did (?:the|they|he|she|that|it|you (?:do|change|learn))\b",
+    r"\b(?:all|about) that\b",
+    r"\b(?:in|on|of|about|with|from|for|during|after|behind|to|put|did|do) (?:that|those|these|this) \w+",
+    r"\b(?:those|these)\b",
+    r"\b(?:and|so) (?:how|what|why) (?:do|did|would) you\b",
+    r"\binteresting\b|\bthat's (?:a lot|long|impressive|huge|big)\b|\bis (?:a lot|long)\b",
+    r"\bouch\b|\bwow\b|\bi love that\b",
+)
+# Pronouns that refer to something already said ("how do you catch them?"): weaker evidence.
+ANAPHORA = re.compile(r"\b(?:it|them|they|their)\b")
+# Phrases that open a new scripted topic rather than build on the answer.
+NEW_TOPIC = _any(
+    r"\b(?:switch|switching|change|changing) (?:gears|topics?)\b",
+    r"\b(?:different|another|next|new|first|last|final) (?:topic|question|area|thing)\b",
+    r"\b(?:move|moving) on\b",
+    r"\blet's (?:talk|move|start|switch|turn|look|go)\b",
+    r"\b(?:to start|to begin|kick (?:things|it) off|first thing|let's dive in)\b",
+    r"\btell (?:me|us) about (?:a|the) time\b",
+    r"\b(?:describe|give me an example of) (?:a|the) (?:time|situation)\b",
+    r"\bin general\b",
+    r"\b(?:any|what|anything (?:else )?you want to ask|anything you'd like to ask)"
+    r"(?: other)? questions?\b",
+    r"\bwhat (?:is|would you say is) your (?:greatest|biggest)\b",
+    r"\bwhere do you see yourself\b",
+)
+
+# --- logistics -------------------------------------------------------------------------------
+LOGISTICS = _any(
+    # pay
+    r"\bsalary\b|\bcompensation\b|\bcomp (?:plan|package|range)\b|\bpay (?:range|band|scale)\b",
+    r"\bon-?target earnings\b|\bote\b|\bbase (?:pay|salary)\b|\bequity\b|\bstock options\b",
+    r"\b(?:our|the|this|salary|pay) (?:range|band)\b|\bband (?:five|six|seven|eight|[0-9])\b",
+    r"\bbonus\b|\bday rate\b|\bhourly rate\b|\bexpecting to (?:earn|make)\b",
+    r"\b(?:looking for|expecting) in terms of\b|\bexpectations\b",
+    # start date, notice, availability
+    r"\bstart date\b|\b(?:could|can|would|able to|available to) (?:you )?(?:start|join)\b"
+    r"(?! by| with| off| the| a\b)",
+    r"\bwhen (?:could|can|would) you (?:start|join|begin)\b|\bhow soon\b",
+    r"\b(?:post|role|job|position) (?:starts|begins)\b|\bnotice\b|\bavailability\b",
+    # references and checks
+    r"\breferences?\b|\breferees?\b|\bbackground check\b",
+    # relocation, permits
+    r"\brelocat\w*\b|\bvisa\b|\bsponsor\w*\b|\bwork permit\b|\bright to work\b",
+    r"\bwork authori[sz]ation\b|\bmove to\b",
+    # next steps, timeline, decision
+    r"\bnext (?:steps?|round|stage)\b|\bfinal (?:round|chat|interview|stage)\b",
+    r"\b(?:make|reach) (?:a|our|an|the) (?:decision|offer)\b|\bdecision (?:within|by)\b",
+    r"\b(?:hear|heard) back\b|\bget back to you\b|\ban answer for you\b|\bthe outcome\b",
+    r"\b(?:will|'ll) (?:email|contact|call|reach out)\b|\breach out to you\b",
+    r"\btimeline\b|\btimeframe\b|\bschedule (?:it|the|a|your)\b",
+    # where else the candidate is interviewing
+    r"\bother (?:companies|processes|process|offers?|interviews?|opportunities)\b",
+    r"\binterviewing (?:anywhere|elsewhere|with|at)\b|\bin (?:the )?process with\b",
+    r"\bin your (?:job )?search\b|\bany (?:offers|deadlines?)\b|\bdeadline\b",
+)
+
+# --- selling ---------------------------------------------------------------------------------
+# Talk about the organisation, team or role ...
+ABOUT_US = _any(
+    r"\b(?:we|we're|we've|we'll|our|ours|us|here)\b",
+    r"\bthe (?:team|company|role|job|position|school|department|firm|office|practice|ward)\b",
+    r"\bthis (?:team|company|role|job|position|place)\b",
+    r"\b(?:team|company|culture|people here)\b",
+)
+# ... in terms that promote it to the candidate.
+PROMOTION = _any(
+    r"\b(?:growing|grown|growth|grew|doubled|tripled|expanding|scaling|scale)\b",
+    r"\b(?:raised|closed) (?:our|a|the) (?:series|round|funding)\b|\bseries [a-e]\b",
+    r"\b(?:you'd|you'll|you will|you would) (?:love|enjoy|like|thrive|fit)\b",
+    r"\b(?:love|like|enjoy) (?:about )?(?:working|it) here\b|\bpeople (?:really )?(?:like|love)\b",
+    r"\b(?:the|a) (?:best|strongest|most interesting|friendliest|great|brilliant|wonderful)"
+    r" (?:\w+ )?(?:team|place|company|part|department|time|school|culture)\b",
+    r"\b(?:the |one of the )?(?:best|strongest|biggest|fastest|friendliest|leading) in (?:the )?\w+",
+    r"\b(?:get|gets|real|great|lots of|plenty of) support\b|\bwe pair you\b",
+    r"\b(?:brilliant|wonderful|amazing|fantastic|exciting|excellent|strong|really strong|"
+    r"unusual|unique|rare|outstanding)\b",
+    r"\b(?:invest|investing|budget|mentor\w*|training|coaching|development plan)\b",
+    r"\b(?:room|path|chance|opportunit\w*) (?:to grow|into|for growth|to progress|to learn)\b",
+    r"\b(?:freedom|autonomy|flexib\w*|impact|ownership|owns?|uncapped)\b",
+    r"\bpaid extra\b",
+    r"\bwe (?:offer|cover|pay for|provide|give)\b|\b(?:sell|pitch) (?:you|the team|the role)\b",
+    r"\bgreat time to join\b|\bwhy (?:i think )?you'd\b",
+)
+
+# --- career advice ---------------------------------------------------------------------------
+CAREER_ADVICE = _any(
+    r"\b(?:my|some|piece of|a bit of|one) (?:honest )?advice\b|\bif i were you\b",
+    r"\bi'd (?:really |strongly )?(?:recommend|suggest|advise)\b",
+    r"\bi (?:would )?(?:really |strongly )?(?:recommend|suggest|advise)\b",
+    r"\byou (?:should|might|may|could|ought to) (?:really |maybe |also |probably )?"
+    r"(?:want to |think about |consider |look |try |focus |apply |get |learn |build |work on |"
+    r"specialis|specializ|go for |start )",
+    r"\b(?:have you|did you ever) (?:thought|considered|think) (?:about )?"
+    r"(?:applying|moving|going|switching|looking)\b",
+    r"\bbetter (?:fit|suited|match)\b|\bstronger fit\b|\bsuit you better\b|\bmight suit you\b",
+    r"\b(?:too|a bit|a little|quite) (?:senior|junior|advanced) for you\b|\bnot (?:quite )?ready\b",
+    r"\b(?:look|looking) (?:at|into) (?:our|other|the) [\w ]{0,30}"
+    r"(?:instead|openings|roles|positions|program|programme|team)\b",
+    r"\b(?:try|apply to|apply for) (?:some |a few |other |smaller |bigger )+"
+    r"(?:companies|startups|firms|roles)\b|\bapply to [\w ]{0,20}startups\b",
+    r"\b(?:get|gain|build) (?:some |more )+(?:[\w-]+ )?(?:experience|exposure)\b",
+    r"\bbefore you (?:go for|apply|move)\b|\bin your next interviews?\b",
+    r"\bearly in your career\b|\bstands? out on (?:a|your) (?:cv|resume)\b",
+    r"\b(?:certificat\w*|portfolio|bootcamp|course)\b.*\b(?:help|stand out|apply|before)\b",
+    r"\bthink about specialis|\bthink about specializ",
+)

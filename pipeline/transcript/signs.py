@@ -1,0 +1,83 @@
+"""Verbal signs of one interviewer utterance: question, follow_up, logistics, selling, advice.
+
+Each sign is recognised from phrases (pipeline.transcript.phrases) over the normalised words;
+a follow-up is a question with evidence that it builds on the candidate's answer just before:
+phrases that point back at it and topic words shared with it.
+"""
+
+from __future__ import annotations
+
+from pipeline.config import PipelineConfig
+from pipeline.transcript import phrases
+from pipeline.transcript.text import content_stems, normalize, sentences, strip_fillers, words
+
+# Weights of the follow-up evidence; the threshold is PipelineConfig.follow_up_min_score.
+_REFERENCE_WEIGHT = 1.5
+_REFERENCE_CAP = 2
+_ANAPHORA_WEIGHT = 1.0
+_SHARED_WEIGHT = 1.0
+_SHARED_CAP = 2
+_NEW_TOPIC_WEIGHT = -3.0
+
+
+def utterance_signs(text: str, answer_before: str, config: PipelineConfig) -> tuple[str, ...]:
+    """The signs of an interviewer utterance, in the order of `SIGNS`.
+
+    Args:
+        text: the utterance's words.
+        answer_before: the candidate's words just before it ("" if none).
+        config: thresholds (`follow_up_min_score`, `follow_up_answer_words`).
+    """
+    norm = normalize(text)
+    signs: list[str] = []
+    if is_question(norm):
+        signs.append("question")
+        if follow_up_score(norm, normalize(answer_before), config) >= config.follow_up_min_score:
+            signs.append("follow_up")
+    if phrases.LOGISTICS.search(norm):
+        signs.append("logistics")
+    if is_selling(norm):
+        signs.append("selling")
+    if phrases.CAREER_ADVICE.search(norm):
+        signs.append("career_advice")
+    return tuple(signs)
+
+
+def is_question(norm: str) -> bool:
+    """Whether normalised text asks or prompts the candidate (any of its sentences)."""
+    return any(_sentence_is_question(s) for s in sentences(norm))
+
+
+def _sentence_is_question(sentence: str) -> bool:
+    core = strip_fillers(sentence)
+    if not core or phrases.NOT_QUESTION.search(core):
+        return False
+    if core.endswith("?"):
+        return True
+    return bool(phrases.QUESTION_START.search(core) or phrases.QUESTION_ANYWHERE.search(core))
+
+
+def follow_up_score(norm: str, answer_norm: str, config: PipelineConfig) -> float:
+    """Evidence that a question builds on the answer before it (see `follow_up_min_score`)."""
+    if not answer_norm:
+        return 0.0
+    recent = " ".join(words(answer_norm)[-config.follow_up_answer_words :])
+    shared = len(content_stems(norm) & content_stems(recent))
+    score = _SHARED_WEIGHT * min(shared, _SHARED_CAP)
+    references = len(phrases.FOLLOW_UP_REFERENCE.findall(norm))
+    score += _REFERENCE_WEIGHT * min(references, _REFERENCE_CAP)
+    if phrases.ANAPHORA.search(norm):
+        score += _ANAPHORA_WEIGHT
+    if phrases.NEW_TOPIC.search(norm):
+        score += _NEW_TOPIC_WEIGHT
+    return score
+
+
+def is_selling(norm: str) -> bool:
+    """Whether a statement promotes the organisation, team or role (questions do not sell)."""
+    return any(
+        not s.endswith("?")
+        and phrases.ABOUT_US.search(core := strip_fillers(s))
+        and phrases.PROMOTION.search(core)
+        for s in sentences(norm)
+    )
