@@ -1,4 +1,4 @@
-"""The `cuewatch` command: analyze, record, eval (pipeline) and serve, worker (service).
+"""The `cuewatch` command: analyze, record, eval, eval-verbal (pipeline), serve, worker (service).
 
 Heavy modules are imported inside the subcommands so that `cuewatch serve` never loads
 mediapipe into the API process.
@@ -52,6 +52,16 @@ def _add_eval(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.set_defaults(handler=_run("service.cli_pipeline", "evaluate"))
 
 
+def _add_eval_verbal(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "eval-verbal", help="score the verbal signs against labelled transcripts (DIR/labels)"
+    )
+    p.add_argument("data_dir")
+    p.add_argument("--json", dest="json_out", default=None, help="also write the scores as JSON")
+    p.add_argument("--errors", action="store_true", help="also list every cue scored wrong")
+    p.set_defaults(handler=_run("service.cli_verbal", "eval_verbal"))
+
+
 def _add_serve(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("serve", help="run the HTTP API (embedded workers by default)")
     p.add_argument("--host", default="127.0.0.1")
@@ -88,7 +98,8 @@ def _run(module: str, func: str) -> Handler:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cuewatch", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    for add in (_add_analyze, _add_record, _add_eval, _add_serve, _add_worker, _add_db):
+    adders = (_add_analyze, _add_record, _add_eval, _add_eval_verbal, _add_serve, _add_worker)
+    for add in (*adders, _add_db):
         add(sub)
     return parser
 

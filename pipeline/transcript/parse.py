@@ -26,6 +26,8 @@ _NAME_MAX_WORDS = 5
 # colon such as "so the plan" are text. A prefix that leads two or more cues is a speaker.
 _LOOKS_LIKE_NAME = re.compile(r"^[A-Z][\w.'’\-]*(?: [A-Z(][\w.'’()\-]*){0,4}$")
 _SRT_START = re.compile(r"^\d+\s*\n[^\n]*-->", re.MULTILINE)
+_SRT_BLOCK = re.compile(r"^\d+\s*\n\d+:\d\d:\d\d[,.]\d+ --> \d+:\d\d:\d\d[,.]\d+")
+_BLOCK_GAP = re.compile(r"\n\s*\n")
 
 
 def parse_transcript(raw: bytes | str, name: str = "transcript") -> Transcript:
@@ -105,10 +107,23 @@ def _captions(text: str, kind: str, name: str) -> list[Caption]:
         if kind == "vtt":
             # Strict: a malformed cue block is an error, not a silently missing cue.
             return list(webvtt.WebVTT.from_string(text, strict=True).captions)
-        return list(webvtt.WebVTT.from_buffer(io.StringIO(text), format="srt").captions)
+        captions = list(webvtt.WebVTT.from_buffer(io.StringIO(text), format="srt").captions)
     except (MalformedFileError, MalformedCaptionError) as exc:
         label = "WebVTT" if kind == "vtt" else "SRT"
         raise TranscriptError(f"transcript '{name}' is not valid {label}: {exc}") from exc
+    _check_srt_blocks(text, len(captions), name)
+    return captions
+
+
+def _check_srt_blocks(text: str, parsed: int, name: str) -> None:
+    # webvtt-py skips an SRT block it cannot read; a skipped cue would be lost words.
+    blocks = [b.strip() for b in _BLOCK_GAP.split(text.strip()) if b.strip()]
+    if len(blocks) != parsed:
+        bad = next((b for b in blocks if not _SRT_BLOCK.match(b)), blocks[-1])
+        raise TranscriptError(
+            f"transcript '{name}' is not valid SRT: cannot read the cue {bad.splitlines()[0]!r}"
+            f" ({len(blocks) - parsed} of {len(blocks)} cues unreadable)"
+        )
 
 
 def _from_captions(captions: list[Caption], kind: str) -> Transcript:
