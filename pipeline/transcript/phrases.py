@@ -30,7 +30,18 @@ QUESTION_START = _any(
     r"^(?:and )?what about\b",
     r"^let's hear\b",
 )
-# Prompts that work anywhere in a sentence, even in captions without punctuation.
+# Prompts to the candidate that need no question mark ("Tell me about yourself.").
+PROMPT = _any(
+    r"^(?:tell|walk|talk|take) (?:me|us)\b(?! (?:know|if|when you))",
+    r"^(?:describe|explain|define|compare|estimate|imagine|picture|suppose|name|list|share)\b",
+    r"^(?:give|show) (?:me|us)\b",
+    r"^(?:say|tell me) more\b",
+    r"^(?:i'd|i would|i'm|i am) (?:love|like|keen|curious|interested) (?:to )?(?:hear|know|learn)",
+    r"^i'm curious\b",
+    r"\btell (?:me|us) (?:a (?:bit|little) )?(?:more )?(?:about|how|why|what|when)\b",
+    r"\b(?:walk|talk|take) (?:me|us) through\b",
+)
+# How questions run in captions without punctuation.
 QUESTION_ANYWHERE = _any(
     r"\btell (?:me|us) (?:a (?:bit|little) )?(?:more )?(?:about|how|why|what|when)\b",
     r"\b(?:walk|talk|take) (?:me|us) through\b",
@@ -48,6 +59,8 @@ NOT_QUESTION = _any(
     r"^(?:right|really|yeah|yes|okay|ok|sorry|huh|no|is it|did you|you did|oh really)\?$",
     r"^(?:can|could|may) i (?:give|offer|share|tell|suggest|add)\b",
     r"^(?:you know|know what i mean)\?$",
+    r"\bhow (?:are|were) you(?: doing| today| keeping)?\??$|^how's it going\b|^how are things\b",
+    r"^can you (?:hear|see) (?:me|my|us|the)\b|^is my (?:audio|screen|video)\b",
 )
 
 # --- follow-up -------------------------------------------------------------------------------
@@ -78,6 +91,9 @@ FOLLOW_UP_REFERENCE = _any(
     r"\b(?:and|so) (?:how|what|why) (?:do|did|would) you\b",
     r"\binteresting\b|\bthat's (?:a lot|long|impressive|huge|big)\b|\bis (?:a lot|long)\b",
     r"\bouch\b|\bwow\b|\bi love that\b",
+    r"\band why\??$|\bwhy not\b|\bwhat else\b|\bin that case\b|\bfrom there\b",
+    r"^say (?:\w+ ){1,4}(?:is|are|was|were|goes|went|drops?|rises?)\b",
+    r"\b(?:which|what) (?:one|part|bit|branch|option|step)\b",
 )
 # Pronouns that refer to something already said ("how do you catch them?"): weaker evidence.
 ANAPHORA = re.compile(r"\b(?:it|them|they|their)\b")
@@ -105,24 +121,41 @@ LOGISTICS = _any(
     r"\b(?:our|the|this|salary|pay) (?:range|band)\b|\bband (?:five|six|seven|eight|[0-9])\b",
     r"\bbonus\b|\bday rate\b|\bhourly rate\b|\bexpecting to (?:earn|make)\b",
     r"\b(?:looking for|expecting) in terms of\b|\bexpectations\b",
+    r"\bmoney\b|\b(?:figure|number) (?:did you have )?in mind\b|\bhourly\b|\bper hour\b",
+    r"\bwhat are you (?:currently )?(?:making|earning|on)\b|\bcurrent (?:salary|package|pay)\b",
+    r"\bpackage\b|\bdifferential\b|\bpay (?:is|would be|starts)\b|\bthe pay\b",
     # start date, notice, availability
     r"\bstart date\b|\b(?:could|can|would|able to|available to) (?:you )?(?:start|join)\b"
     r"(?! by| with| off| the| a\b)",
     r"\bwhen (?:could|can|would) you (?:start|join|begin)\b|\bhow soon\b",
     r"\b(?:post|role|job|position) (?:starts|begins)\b|\bnotice\b|\bavailability\b",
+    r"\bjoin us\b|\bcome on board\b|\bfirst day\b|\bwhen would you be available\b",
+    r"\bfree to (?:start|join)\b",
     # references and checks
     r"\breferences?\b|\breferees?\b|\bbackground check\b",
+    r"\b(?:call|speak to|speak with|contact|talk to) (?:a couple of |one of |some of |two of )?"
+    r"your (?:previous|former|current|last|old) (?:managers?|employers?|supervisors?|bosses?)",
     # relocation, permits
     r"\brelocat\w*\b|\bvisa\b|\bsponsor\w*\b|\bwork permit\b|\bright to work\b",
-    r"\bwork authori[sz]ation\b|\bmove to\b",
+    r"\bwork authori[sz]ation\b|\bmove to\b|\bcommute\b|\bmove (?:here|cities|country)\b",
     # next steps, timeline, decision
     r"\bnext (?:steps?|round|stage)\b|\bfinal (?:round|chat|interview|stage)\b",
     r"\b(?:make|reach) (?:a|our|an|the) (?:decision|offer)\b|\bdecision (?:within|by)\b",
     r"\b(?:hear|heard) back\b|\bget back to you\b|\ban answer for you\b|\bthe outcome\b",
     r"\b(?:will|'ll) (?:email|contact|call|reach out)\b|\breach out to you\b",
     r"\btimeline\b|\btimeframe\b|\bschedule (?:it|the|a|your)\b",
+    r"\bwhat happens next\b|\bnext (?:stage|phase|part of the process)\b|\bfrom here\b",
+    r"\blet you know\b|\bhear from (?:us|me)\b|\bin touch (?:by|within|next|this|on)\b",
+    r"\b(?:site|office) (?:tour|visit)\b|\bon-?site (?:interview|visit|day)\b",
+    r"\b(?:second|third|final|another|last) (?:interview|round|conversation|call|stage)\b",
+    r"\bpanel interview\b|\bassessment (?:centre|center|day)\b|\brecruiter\b",
+    r"\b(?:send|email) you (?:the|an?) (?:offer|contract|invite|invitation|details|link)\b",
+    r"\bhr will\b|\bthe contract\b|\bpaperwork\b",
     # where else the candidate is interviewing
-    r"\bother (?:companies|processes|process|offers?|interviews?|opportunities)\b",
+    r"\bother (?:companies|processes|process|offers?|interviews?|opportunities|firms|employers|"
+    r"places|roles|applications)\b",
+    r"\btalking to (?:other|anyone|any other)\b|\blooking elsewhere\b|\bcompeting offers?\b",
+    r"\bhow far along\b|\bwhere are you (?:at|with|in) (?:your|the|other)\b",
     r"\binterviewing (?:anywhere|elsewhere|with|at)\b|\bin (?:the )?process with\b",
     r"\bin your (?:job )?search\b|\bany (?:offers|deadlines?)\b|\bdeadline\b",
 )
@@ -153,6 +186,15 @@ PROMOTION = _any(
     r"\bpaid extra\b",
     r"\bwe (?:offer|cover|pay for|provide|give)\b|\b(?:sell|pitch) (?:you|the team|the role)\b",
     r"\bgreat time to join\b|\bwhy (?:i think )?you'd\b",
+    r"\bhere's (?:the thing|what's great|why)\b|\bwhat (?:i|we|people) (?:really )?love about\b",
+    r"\bthe (?:best|great|nice) (?:thing|part) about\b|\bbrand new\b|\bstate of the art\b",
+    r"\btop of the line\b|\bcutting edge\b|\bworld class\b|\baward\b|\bmarket leader\b",
+    r"\bindustry leading\b|\b(?:a|real) say in\b|\bpromote from within\b|\bprogression\b",
+    r"\b(?:started|progressed|promoted|moved up) (?:as|from|into|to|through)\b",
+    r"\bcareer (?:path|growth|ladder|development)\b|\bwork-life balance\b|\bperks\b",
+    r"\b(?:great|good|excellent|generous) (?:benefits|culture|people|pay|perks|package)\b",
+    r"\b(?:supportive|collaborative|fun|welcoming|proud)\b|\bpeople stay\b|\blow turnover\b",
+    r"\bwe (?:look after|take care of|support)\b|\bwe're known for\b|\breputation\b",
 )
 
 # --- career advice ---------------------------------------------------------------------------
@@ -176,4 +218,13 @@ CAREER_ADVICE = _any(
     r"\bearly in your career\b|\bstands? out on (?:a|your) (?:cv|resume)\b",
     r"\b(?:certificat\w*|portfolio|bootcamp|course)\b.*\b(?:help|stand out|apply|before)\b",
     r"\bthink about specialis|\bthink about specializ",
+    r"\bnatural (?:home|fit)\b|\brecommendation (?:would be|is)\b|\bi'd encourage you\b",
+    r"\bi (?:would )?encourage you\b|\byou'd be better off\b|\byou'd do well to\b",
+    r"\b(?:spend|get|do) (?:a couple of|a few|some|two|three) years (?:at|in|doing|as)\b",
+    r"\b(?:a|at a) smaller (?:firm|company|team|shop|agency|startup)\b",
+    r"\b(?:would|might|could) (?:likely |probably )?be a (?:better|more natural|good|great)"
+    r" (?:home|fit|place|match) for you\b",
+    r"\bfor someone (?:like you|with your (?:background|experience|profile))\b",
+    r"\b(?:different|another|other) (?:path|direction|field|career|industry|track)\b",
+    r"\bwork on your\b|\btake some time to\b",
 )

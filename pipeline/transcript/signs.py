@@ -45,16 +45,24 @@ def utterance_signs(text: str, answer_before: str, config: PipelineConfig) -> tu
 
 def is_question(norm: str) -> bool:
     """Whether normalised text asks or prompts the candidate (any of its sentences)."""
-    return any(_sentence_is_question(s) for s in sentences(norm))
+    punctuated = any(c in norm for c in ".?!")
+    return any(_sentence_is_question(s, punctuated) for s in sentences(norm))
 
 
-def _sentence_is_question(sentence: str) -> bool:
+def _sentence_is_question(sentence: str, punctuated: bool) -> bool:
     core = strip_fillers(sentence)
     if not core or phrases.NOT_QUESTION.search(core):
         return False
     if core.endswith("?"):
         return True
-    return bool(phrases.QUESTION_START.search(core) or phrases.QUESTION_ANYWHERE.search(core))
+    if phrases.PROMPT.search(core):
+        return True
+    # Where the captions are punctuated, a sentence ending in a full stop that starts like a
+    # question is a statement ("What happens next is a site tour."); where they are not
+    # (automatic captions), how it starts is all there is to go by.
+    return not punctuated and bool(
+        phrases.QUESTION_START.search(core) or phrases.QUESTION_ANYWHERE.search(core)
+    )
 
 
 def follow_up_score(norm: str, answer_norm: str, config: PipelineConfig) -> float:

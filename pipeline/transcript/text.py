@@ -27,7 +27,13 @@ _STOP = frozenset(
     mean let let's want wanted first next thank thanks great good sure back talk look sounds
     day days week weeks question questions answer""".split()
 )
-_SUFFIXES = ("ings", "ing", "edly", "ed", "es", "s", "ly")
+
+
+# (suffix, replacement), longest first: plural, -ing, -ed and -ly forms meet their base word.
+_SUFFIXES = (
+    ("ies", "y"), ("sses", "ss"), ("ches", "ch"), ("shes", "sh"), ("xes", "x"), ("ings", ""),
+    ("ing", ""), ("edly", ""), ("ied", "y"), ("ed", ""), ("ly", ""), ("ss", "ss"), ("s", ""),
+)
 
 
 def normalize(text: str) -> str:
@@ -54,11 +60,15 @@ def strip_fillers(sentence: str) -> str:
 
 
 def stem(word: str) -> str:
-    """A crude English stem, enough to match "payments" with "payment" and "tested" with "test"."""
-    for suffix in _SUFFIXES:
-        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
-            return word[: -len(suffix)]
-    return word
+    """A light English stem: "prices", "pricing" and "price" all give "pric"."""
+    for suffix, keep in _SUFFIXES:
+        if word.endswith(suffix):
+            # The first (longest) matching suffix decides, even when the word is too short to
+            # lose it: "miss" must not fall through to the plural "s".
+            if len(word) - len(suffix) + len(keep) >= 3:
+                word = word[: -len(suffix)] + keep
+            break
+    return word[:-1] if word.endswith("e") and len(word) > 4 else word
 
 
 def content_stems(text: str) -> set[str]:
