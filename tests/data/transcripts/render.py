@@ -171,6 +171,7 @@ def sources() -> list[Path]:
 def main() -> None:
     for source in sources():
         for path, text in outputs(source).items():
+            path.parent.mkdir(exist_ok=True)
             path.write_text(text, encoding="utf-8")
 
 
