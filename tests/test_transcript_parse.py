@@ -46,15 +46,30 @@ Dana Reyes: Thanks for joining. Can you walk me through your last project?
 00:00:07,999 --> 00:00:15,001
 Sam Okafor: Sure: it was a billing service.
 """
-JSON = json.dumps([
-    {"start_ms": 3120, "end_ms": 6480, "speaker": "Dana Reyes",
-     "text": "Thanks for joining. Can you walk me through your last project?"},
-    {"start_ms": 7999, "end_ms": 15001, "speaker": "Sam Okafor",
-     "text": "Sure: it was a billing service."},
-])
+JSON = json.dumps(
+    [
+        {
+            "start_ms": 3120,
+            "end_ms": 6480,
+            "speaker": "Dana Reyes",
+            "text": "Thanks for joining. Can you walk me through your last project?",
+        },
+        {
+            "start_ms": 7999,
+            "end_ms": 15001,
+            "speaker": "Sam Okafor",
+            "text": "Sure: it was a billing service.",
+        },
+    ]
+)
 EXPECTED = (
-    Utterance(1, 3120, 6480, "Dana Reyes",
-              "Thanks for joining. Can you walk me through your last project?"),
+    Utterance(
+        1,
+        3120,
+        6480,
+        "Dana Reyes",
+        "Thanks for joining. Can you walk me through your last project?",
+    ),
     # 7.999 s stays 7999 ms (webvtt-py's start_in_seconds would give 7 s).
     Utterance(2, 7999, 15001, "Sam Okafor", "Sure: it was a billing service."),
 )
@@ -105,8 +120,10 @@ def test_committed_transcripts_parse_to_their_labelled_cues(label: Path) -> None
     transcript = parse_transcript((TRANSCRIPTS / expected["file"]).read_bytes())
     assert transcript.format == expected["format"]
     got = [(u.cue, u.start_ms, u.end_ms, u.speaker, u.text) for u in transcript.utterances]
-    want = [(u["cue"], u["start_ms"], u["end_ms"], u["speaker"], u["text"])
-            for u in expected["utterances"]]
+    want = [
+        (u["cue"], u["start_ms"], u["end_ms"], u["speaker"], u["text"])
+        for u in expected["utterances"]
+    ]
     assert got == want
 
 

@@ -70,13 +70,19 @@ def score_file(data_dir: Path, label: dict[str, Any], config: PipelineConfig) ->
     verbal = analyze_verbal(transcript, config, label["interviewer"])
     inferred, _ = choose_interviewer(transcript, None)
     cues = tuple(
-        CueResult(label["file"], s.utterance.cue, s.utterance.text,
-                  frozenset(truth["signs"]), frozenset(s.signs))
+        CueResult(
+            label["file"],
+            s.utterance.cue,
+            s.utterance.text,
+            frozenset(truth["signs"]),
+            frozenset(s.signs),
+        )
         for s, truth in zip(verbal.utterances, labelled, strict=True)
         if s.role == "interviewer" and AMBIGUOUS not in truth["signs"]
     )
-    return FileResult(label["file"], transcript.format, inferred == verbal.interviewer_speaker,
-                      cues)
+    return FileResult(
+        label["file"], transcript.format, inferred == verbal.interviewer_speaker, cues
+    )
 
 
 def run_verbal_eval(data_dir: Path, config: PipelineConfig) -> list[FileResult]:
@@ -104,8 +110,15 @@ def _scores(cues: list[CueResult], sign: str) -> dict[str, float]:
     precision = tp / (tp + fp) if tp + fp else float("nan")
     recall = tp / (tp + fn) if tp + fn else float("nan")
     f1 = 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else float("nan")
-    return {"support": tp + fn, "tp": tp, "fp": fp, "fn": fn,
-            "precision": precision, "recall": recall, "f1": f1}
+    return {
+        "support": tp + fn,
+        "tp": tp,
+        "fp": fp,
+        "fn": fn,
+        "precision": precision,
+        "recall": recall,
+        "f1": f1,
+    }
 
 
 def format_table(results: list[FileResult]) -> str:
@@ -114,11 +127,15 @@ def format_table(results: list[FileResult]) -> str:
     cues = sum(len(r.cues) for r in results)
     lines = [f"{'sign':<14} {'support':>7} {'precision':>9} {'recall':>7} {'F1':>6}"]
     for sign, s in scores.items():
-        lines.append(f"{sign:<14} {s['support']:>7.0f} {s['precision']:>9.3f} "
-                     f"{s['recall']:>7.3f} {s['f1']:>6.3f}")
+        lines.append(
+            f"{sign:<14} {s['support']:>7.0f} {s['precision']:>9.3f} "
+            f"{s['recall']:>7.3f} {s['f1']:>6.3f}"
+        )
     found = sum(r.speaker_correct for r in results)
-    lines.append(f"{len(results)} transcripts, {cues} scored interviewer utterances; "
-                 f"interviewer inferred correctly in {found}/{len(results)}")
+    lines.append(
+        f"{len(results)} transcripts, {cues} scored interviewer utterances; "
+        f"interviewer inferred correctly in {found}/{len(results)}"
+    )
     return "\n".join(lines)
 
 
@@ -126,5 +143,7 @@ def error_lines(results: list[FileResult]) -> list[str]:
     """One line per cue whose predicted signs differ from its labels."""
     return [
         f"{c.file}#{c.cue}: labelled {sorted(c.truth)} found {sorted(c.predicted)}: {c.text}"
-        for r in results for c in r.cues if c.truth != c.predicted
+        for r in results
+        for c in r.cues
+        if c.truth != c.predicted
     ]

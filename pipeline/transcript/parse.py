@@ -20,11 +20,11 @@ from pipeline.transcript.utterances import Transcript, TranscriptError, Utteranc
 
 # "Dana Reyes: text" as Zoom and SRT exports name the speaker. The name is the part before the
 # first colon, so a colon later in the words stays in the words ("The plan is: first...").
-_NAME_PREFIX = re.compile(r"^(?P<name>[\w.'’()@\- ]{1,60}?):\s+(?P<text>.+)$", re.DOTALL)
+_NAME_PREFIX = re.compile(r"^(?P<name>[\w.'\u2019()@\- ]{1,60}?):\s+(?P<text>.+)$", re.DOTALL)
 _NAME_MAX_WORDS = 5
 # A prefix seen once is a name only if it looks like one ("Dr. Helen Okoro"); words before a
 # colon such as "so the plan" are text. A prefix that leads two or more cues is a speaker.
-_LOOKS_LIKE_NAME = re.compile(r"^[A-Z][\w.'’\-]*(?: [A-Z(][\w.'’()\-]*){0,4}$")
+_LOOKS_LIKE_NAME = re.compile(r"^[A-Z][\w.'\u2019\-]*(?: [A-Z(][\w.'\u2019()\-]*){0,4}$")
 _SRT_START = re.compile(r"^\d+\s*\n[^\n]*-->", re.MULTILINE)
 _SRT_BLOCK = re.compile(r"^\d+\s*\n\d+:\d\d:\d\d[,.]\d+ --> \d+:\d\d:\d\d[,.]\d+")
 _BLOCK_GAP = re.compile(r"\n\s*\n")
@@ -83,9 +83,7 @@ def _decode(raw: bytes | str, name: str) -> str:
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise TranscriptError(
-            f"transcript '{name}' is not UTF-8 text (byte {exc.start})"
-        ) from exc
+        raise TranscriptError(f"transcript '{name}' is not UTF-8 text (byte {exc.start})") from exc
 
 
 def _sniff(text: str, name: str) -> str:
@@ -129,9 +127,7 @@ def _check_srt_blocks(text: str, parsed: int, name: str) -> None:
 def _from_captions(captions: list[Caption], kind: str) -> Transcript:
     teams = kind == "vtt" and any(c.voice for c in captions)
     names = set() if teams else _prefix_names([_clean(c.text) for c in captions])
-    utterances = tuple(
-        _caption_utterance(i, c, names) for i, c in enumerate(captions, start=1)
-    )
+    utterances = tuple(_caption_utterance(i, c, names) for i, c in enumerate(captions, start=1))
     fmt = "srt" if kind == "srt" else ("teams_vtt" if teams else "zoom_vtt")
     return Transcript(fmt, utterances)
 

@@ -86,7 +86,8 @@ FOLLOW_UP_REFERENCE = _any(
     r"\b(?:did|does|was|were|is) (?:that|it|this|anything|there|he|she|they)\b",
     r"\bwhat did (?:the|they|he|she|that|it|you (?:do|change|learn))\b",
     r"\b(?:all|about) that\b",
-    r"\b(?:in|on|of|about|with|from|for|during|after|behind|to|put|did|do) (?:that|those|these|this) \w+",
+    r"\b(?:in|on|of|about|with|from|for|during|after|behind|to|put|did|do)"
+    r" (?:that|those|these|this) \w+",
     r"\b(?:those|these)\b",
     r"\b(?:and|so) (?:how|what|why) (?:do|did|would) you\b",
     r"\binteresting\b|\bthat's (?:a lot|long|impressive|huge|big)\b|\bis (?:a lot|long)\b",
@@ -176,7 +177,8 @@ PROMOTION = _any(
     r"\b(?:love|like|enjoy) (?:about )?(?:working|it) here\b|\bpeople (?:really )?(?:like|love)\b",
     r"\b(?:the|a) (?:best|strongest|most interesting|friendliest|great|brilliant|wonderful)"
     r" (?:\w+ )?(?:team|place|company|part|department|time|school|culture)\b",
-    r"\b(?:the |one of the )?(?:best|strongest|biggest|fastest|friendliest|leading) in (?:the )?\w+",
+    r"\b(?:the |one of the )?(?:best|strongest|biggest|fastest|friendliest|leading)"
+    r" in (?:the )?\w+",
     r"\b(?:get|gets|real|great|lots of|plenty of) support\b|\bwe pair you\b",
     r"\b(?:brilliant|wonderful|amazing|fantastic|exciting|excellent|strong|really strong|"
     r"unusual|unique|rare|outstanding)\b",

@@ -8,13 +8,19 @@ _SENTENCE_END = re.compile(r"(?<=[.?!])\s+")
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 # Spoken fillers and acknowledgements that open a sentence before its real start
 # ("Okay, so, um, tell me..."): skipped when looking for how a sentence begins.
-FILLERS = frozenset(
+
+
+def _wordset(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
+FILLERS = _wordset(
     "so um uh erm okay ok alright right great cool nice perfect good well and now yeah yes "
-    "oh ah hmm mm hm awesome lovely sure then but also just like thanks thank you".split()
+    "oh ah hmm mm hm awesome lovely sure then but also just like thanks thank you"
 )
 # Words that carry no topic, including the ones every interview question uses ("tell me about
 # your experience with the team"): sharing them with an answer says nothing about building on it.
-_STOP = frozenset(
+_STOP = _wordset(
     """a about above after again all also am an and any are as at be because been before being
     both but by can could did do does doing done for from get got had has have having he her here
     him his how i i'd i'll i'm i've if in into is it it's its just know like me more most my no
@@ -25,14 +31,25 @@ _STOP = frozenset(
     your okay ok um uh go going gone tell walk describe give example experience time work worked
     working team people year years lot bit kind sort actually maybe much many something anything
     mean let let's want wanted first next thank thanks great good sure back talk look sounds
-    day days week weeks question questions answer""".split()
+    day days week weeks question questions answer"""
 )
 
 
 # (suffix, replacement), longest first: plural, -ing, -ed and -ly forms meet their base word.
 _SUFFIXES = (
-    ("ies", "y"), ("sses", "ss"), ("ches", "ch"), ("shes", "sh"), ("xes", "x"), ("ings", ""),
-    ("ing", ""), ("edly", ""), ("ied", "y"), ("ed", ""), ("ly", ""), ("ss", "ss"), ("s", ""),
+    ("ies", "y"),
+    ("sses", "ss"),
+    ("ches", "ch"),
+    ("shes", "sh"),
+    ("xes", "x"),
+    ("ings", ""),
+    ("ing", ""),
+    ("edly", ""),
+    ("ied", "y"),
+    ("ed", ""),
+    ("ly", ""),
+    ("ss", "ss"),
+    ("s", ""),
 )
 
 

@@ -141,8 +141,14 @@ def label(header: dict[str, str], cues: list[Cue]) -> dict[str, object]:
         "format": fmt,
         "interviewer": header["interviewer"],
         "utterances": [
-            {"cue": i, "start_ms": c.start_ms, "end_ms": c.end_ms, "speaker": c.speaker,
-             "text": c.text, "signs": c.signs}
+            {
+                "cue": i,
+                "start_ms": c.start_ms,
+                "end_ms": c.end_ms,
+                "speaker": c.speaker,
+                "text": c.text,
+                "signs": c.signs,
+            }
             for i, c in enumerate(cues, start=1)
         ],
     }
