@@ -190,6 +190,18 @@ class PipelineConfig:
     # Only the candidate's last this many words are "the answer just before": a follow-up
     # picks up what was just said, not something from several minutes back.
     follow_up_answer_words: int = 120
+    # "Follow-ups stopped": at least this many questions in a row after the last follow-up,
+    # spanning at least verbal_no_follow_up_min_ms (a scripted stretch, not a short list).
+    verbal_no_follow_up_questions: int = 4
+    verbal_no_follow_up_min_ms: int = 180_000
+    # "Logistics never discussed" looks at this last share of the transcript: pay, start and
+    # next steps come up at the end of an interview that is going somewhere.
+    verbal_logistics_tail_share: float = 1 / 3
+    # ... of a transcript at least this long: a shorter one is a clip or a segment, whose end
+    # need not be the interview's end.
+    verbal_logistics_min_transcript_ms: int = 600_000
+    # Advice quotes at most this many words of an utterance (enough to recognise it).
+    verbal_quote_words: int = 14
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

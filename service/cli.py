@@ -25,6 +25,15 @@ def _add_analyze(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         "--window-s", type=float, default=None, help="window length in seconds (default 30)"
     )
     p.add_argument("--annotate", action="store_true", help="also write annotated.mp4")
+    p.add_argument(
+        "--transcript", default=None, help="the call's transcript: Zoom/Teams .vtt, .srt, .json"
+    )
+    p.add_argument(
+        "--interviewer-speaker",
+        dest="speaker",
+        default=None,
+        help="the interviewer's name in the transcript (default: who asks most questions)",
+    )
     p.set_defaults(handler=_run("service.cli_pipeline", "analyze"))
 
 

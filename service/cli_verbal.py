@@ -1,4 +1,4 @@
-"""`cuewatch eval-verbal DIR`: per-sign precision, recall and F1 on labelled transcripts."""
+"""The transcript side of `cuewatch`: `eval-verbal DIR`, and `analyze --transcript FILE`."""
 
 from __future__ import annotations
 
@@ -7,10 +7,13 @@ import json
 import math
 import sys
 from pathlib import Path
+from typing import Any
 
 from pipeline.config import PipelineConfig
 from pipeline.evaluation.verbal import error_lines, format_table, run_verbal_eval, sign_scores
-from pipeline.transcript.utterances import TranscriptError
+from pipeline.transcript.parse import parse_transcript
+from pipeline.transcript.utterances import Transcript, TranscriptError
+from pipeline.transcript.verbal import choose_interviewer
 
 
 def eval_verbal(args: argparse.Namespace) -> int:
@@ -35,3 +38,33 @@ def eval_verbal(args: argparse.Namespace) -> int:
         }
         Path(args.json_out).write_text(json.dumps(scores, indent=1) + "\n", encoding="utf-8")
     return 0
+
+
+def read_transcript(path: str, interviewer_speaker: str | None) -> Transcript:
+    """The transcript at `path`, parsed and checked for the named interviewer before the
+    (long) video analysis starts.
+
+    Raises:
+        TranscriptError: the file is missing, unreadable, not a transcript, or lacks the speaker.
+    """
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as exc:
+        raise TranscriptError(f"cannot read transcript '{path}': {exc.strerror}") from exc
+    transcript = parse_transcript(raw, Path(path).name)
+    choose_interviewer(transcript, interviewer_speaker)
+    return transcript
+
+
+def verbal_line(result: dict[str, Any]) -> str | None:
+    """One line about what the transcript showed, for the CLI summary."""
+    verbal = result.get("verbal")
+    if not verbal:
+        return None
+    s = verbal["summary"]
+    return (
+        f"transcript ({verbal['interviewer_speaker']}, chosen by "
+        f"{verbal['interviewer_chosen_by']}): {s['questions']} questions, "
+        f"{s['follow_ups']} follow-ups, {s['logistics']} logistics, {s['selling']} selling, "
+        f"{s['career_advice']} career advice"
+    )

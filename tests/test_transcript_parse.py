@@ -194,12 +194,15 @@ def test_bad_transcripts_are_refused_with_a_reason(raw: bytes, message: str) -> 
 
 
 def test_cues_after_the_end_of_the_recording_are_refused() -> None:
-    transcript = parse_transcript(ZOOM)
-    check_within(transcript, duration_ms=15_001 - 4_000, slack_ms=5_000, name="z.vtt")
-    with pytest.raises(TranscriptError, match=r"cue 2 ends at 0:00:15 but the recording lasts"):
-        check_within(transcript, duration_ms=9_000, slack_ms=5_000, name="z.vtt")
+    transcript = parse_transcript(ZOOM, "z.vtt")
+    check_within(transcript, duration_ms=15_001 - 4_000, slack_ms=5_000)
+    with pytest.raises(
+        TranscriptError, match=r"'z.vtt' .* cue 2 ends at 0:00:15 but the recording"
+    ):
+        check_within(transcript, duration_ms=9_000, slack_ms=5_000)
 
 
 def test_json_times_may_be_fractional_milliseconds() -> None:
     raw = b'[{"start_ms": 1.6, "end_ms": 2.4, "speaker": "A", "text": " hi  there "}]'
-    assert parse_transcript(raw) == Transcript("json", (Utterance(1, 2, 2, "A", "hi there"),))
+    expected = Transcript("json", (Utterance(1, 2, 2, "A", "hi there"),), "t.json")
+    assert parse_transcript(raw, "t.json") == expected

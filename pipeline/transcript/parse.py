@@ -47,23 +47,22 @@ def parse_transcript(raw: bytes | str, name: str = "transcript") -> Transcript:
     text = _decode(raw, name)
     kind = _sniff(text, name)
     if kind == "json":
-        transcript = Transcript("json", _from_json(text, name))
+        transcript = Transcript("json", _from_json(text, name), name)
     else:
-        transcript = _from_captions(_captions(text, kind, name), kind)
+        transcript = _from_captions(_captions(text, kind, name), kind, name)
     if not transcript.utterances:
         raise TranscriptError(f"transcript '{name}' has no cues")
     _check_times(transcript.utterances, name)
     return transcript
 
 
-def check_within(transcript: Transcript, duration_ms: int, slack_ms: int, name: str) -> None:
+def check_within(transcript: Transcript, duration_ms: int, slack_ms: int) -> None:
     """Refuse a transcript whose cues run past the recording.
 
     Args:
         transcript: the parsed transcript.
         duration_ms: the recording's duration in milliseconds.
         slack_ms: how far past the end a cue may run (exports round their last cue up).
-        name: the file's name, for the error message.
 
     Raises:
         TranscriptError: a cue ends more than `slack_ms` after the recording.
@@ -72,7 +71,7 @@ def check_within(transcript: Transcript, duration_ms: int, slack_ms: int, name: 
     if late:
         u = late[0]
         raise TranscriptError(
-            f"transcript '{name}' does not fit the recording: cue {u.cue} ends at "
+            f"transcript '{transcript.name}' does not fit the recording: cue {u.cue} ends at "
             f"{_clock(u.end_ms)} but the recording lasts {_clock(duration_ms)}"
         )
 
@@ -124,12 +123,12 @@ def _check_srt_blocks(text: str, parsed: int, name: str) -> None:
         )
 
 
-def _from_captions(captions: list[Caption], kind: str) -> Transcript:
+def _from_captions(captions: list[Caption], kind: str, name: str) -> Transcript:
     teams = kind == "vtt" and any(c.voice for c in captions)
     names = set() if teams else _prefix_names([_clean(c.text) for c in captions])
     utterances = tuple(_caption_utterance(i, c, names) for i, c in enumerate(captions, start=1))
     fmt = "srt" if kind == "srt" else ("teams_vtt" if teams else "zoom_vtt")
-    return Transcript(fmt, utterances)
+    return Transcript(fmt, utterances, name)
 
 
 def _caption_utterance(cue: int, caption: Caption, names: set[str]) -> Utterance:

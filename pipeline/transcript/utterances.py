@@ -37,10 +37,12 @@ class Utterance:
 
 @dataclass(frozen=True)
 class Transcript:
-    """A parsed transcript: its format (one of `FORMATS`) and its cues in file order."""
+    """A parsed transcript: its format (one of `FORMATS`), its cues in file order, and the
+    file's name (for messages)."""
 
     format: str
     utterances: tuple[Utterance, ...]
+    name: str = "transcript"
 
     @property
     def speakers(self) -> tuple[str, ...]:
