@@ -8,6 +8,7 @@ from urllib.parse import quote, urlsplit
 
 from pipeline.attention.runs import clock, seconds
 from pipeline.outputs.report_chart import STATE_COLOURS, timeline_svg
+from pipeline.outputs.report_transcript import transcript_panel
 
 STRATEGY_TITLES = {
     "respond_in_moment": "Respond in the moment",
@@ -234,6 +235,7 @@ def render_report(result: dict[str, Any], video_href: str | None = None) -> str:
             "<h2>Timeline</h2>",
             timeline_svg(result),
             legend(),
+            transcript_panel(result.get("verbal")),
             "<h2>Advice</h2>",
             advice_list(result.get("advice", [])),
             "<h2>Events</h2>",
