@@ -85,6 +85,7 @@ def test_an_upload_without_a_transcript_has_none(client: TestClient, video: byte
     ],
 )
 def test_bad_transcripts_are_422_and_leave_nothing(
+    *,
     client: TestClient,
     runner: FakeRunner,
     settings: Settings,
