@@ -38,7 +38,7 @@ def report_fragment(result: dict[str, Any]) -> str:
             timeline_svg(result),
             "</div>",
             legend(),
-            transcript_panel(result.get("verbal")),
+            transcript_panel(result.get("verbal"), heading="h3"),
             "<h3>Advice</h3>",
             advice_list(result.get("advice", [])),
             "<h3>Events</h3>",

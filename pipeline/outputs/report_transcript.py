@@ -22,8 +22,9 @@ SIGN_COLOURS = {
     "selling": "#f5e6c8",
     "career_advice": "#f5d0d0",
 }
-# Scoped by the panel's id, so the same markup styles itself in report.html and the web page.
-_CSS = (
+# Scoped by the panel's id; report.html includes it, the web page's app.css has the same rules
+# (its Content-Security-Policy refuses inline style elements).
+TRANSCRIPT_CSS = (
     "#transcript{max-height:380px;overflow-y:auto;background:#fff;border-radius:10px;"
     "padding:4px 0;margin:0}"
     "#transcript li{list-style:none;padding:5px 12px;border-bottom:1px solid #f0f0f0;"
@@ -52,7 +53,8 @@ def _cue(u: dict[str, Any]) -> str:
         f'<li class="{escape(classes.strip())}" data-ms="{int(u["start_ms"])}" '
         f'data-cue="{int(u["cue"])}">'
         f'<button class="time" type="button">{clock(int(u["start_ms"]))}</button>'
-        f'<span class="who">{escape(str(u.get("speaker") or "?"))}</span>'
+        # The page labels each time button with the row's <b> (here, who speaks).
+        f'<b class="who">{escape(str(u.get("speaker") or "?"))}</b>'
         f"{escape(str(u.get('text', '')))}{''.join(_sign(s) for s in signs)}</li>"
     )
 
@@ -67,7 +69,9 @@ def heard_line(verbal: dict[str, Any]) -> str:
         "selling": s.get("selling", 0),
         "career advice": s.get("career_advice", 0),
     }
-    heard = ", ".join(f"{n} {k}" for k, n in counts.items() if n)
+    heard = ", ".join(
+        f"{n} {k[:-1] if n == 1 and k.endswith('s') else k}" for k, n in counts.items() if n
+    )
     missing = ", ".join(k for k, n in counts.items() if not n)
     who = f"{verbal.get('interviewer_speaker', '')} ({verbal.get('interviewer_chosen_by', '')})"
     return f"Heard from {who}: {heard or 'nothing'}" + (
@@ -75,18 +79,18 @@ def heard_line(verbal: dict[str, Any]) -> str:
     )
 
 
-def transcript_panel(verbal: dict[str, Any] | None) -> str:
+def transcript_panel(verbal: dict[str, Any] | None, heading: str = "h2") -> str:
     """The transcript section, or "" when the analysis had no transcript.
 
     Args:
         verbal: the result's `verbal` block (ARCHITECTURE section 6) or None.
+        heading: the section heading's tag (the web page nests the report one level down).
     """
     if not verbal:
         return ""
     cues = "".join(_cue(u) for u in verbal.get("utterances", []))
     return (
-        f"<style>{_CSS}</style>"
-        '<h2 id="transcript-heading">Transcript</h2>'
+        f'<{heading} id="transcript-heading">Transcript</{heading}>'
         f'<p class="note" id="transcript-heard">{escape(heard_line(verbal))} '
         "Signs are read from the words (English); a click on a line jumps there.</p>"
         f'<ul id="transcript" aria-labelledby="transcript-heading">{cues}</ul>'
