@@ -34,10 +34,12 @@ QUESTION_START = _any(
 PROMPT = _any(
     r"^(?:tell|walk|talk|take) (?:me|us)\b(?! (?:know|if|when you))",
     r"^(?:describe|explain|define|compare|estimate|imagine|picture|suppose|name|list|share)\b",
-    r"^(?:give|show) (?:me|us)\b",
+    r"^(?:introduce|summari[sz]e|outline|sketch|talk about|go (?:over|through))\b",
+    r"^(?:give|show|run) (?:me|us)\b",
     r"^(?:say|tell me) more\b",
     r"^(?:i'd|i would|i'm|i am) (?:love|like|keen|curious|interested) (?:to )?(?:hear|know|learn)",
     r"^i'm curious\b",
+    r"^anything (?:you(?:'d)? (?:want|like) to (?:ask|know|add)|to add|else)\b",
     r"\btell (?:me|us) (?:a (?:bit|little) )?(?:more )?(?:about|how|why|what|when)\b",
     r"\b(?:walk|talk|take) (?:me|us) through\b",
 )
@@ -53,6 +55,8 @@ QUESTION_ANYWHERE = _any(
     r"\bhow (?:would|do|did) you\b",
     r"\bwhat (?:would|do|did|are|is|was) (?:you|your)\b",
     r"\bwhy (?:did|do|would) you\b",
+    r"\b(?:are|do|did|have|were|would|could|will) you\b",
+    r"\bwhat about you\b",
 )
 # A "?" on these is not a question to the candidate: an echo, a tag, asking leave to speak.
 NOT_QUESTION = _any(
@@ -95,6 +99,9 @@ FOLLOW_UP_REFERENCE = _any(
     r"\band why\??$|\bwhy not\b|\bwhat else\b|\bin that case\b|\bfrom there\b",
     r"^say (?:\w+ ){1,4}(?:is|are|was|were|goes|went|drops?|rises?)\b",
     r"\b(?:which|what) (?:one|part|bit|branch|option|step)\b",
+    r"^(?:and|so|but) (?:the|that|those|this|these) \w+",
+    r"\bwhen you (?:were|did|had|moved|left|joined|worked|ran|built|said)\b",
+    r"\bhow (?:come|so)\b|\bwhy is that\b|\bis that (?:right|because|why)\b",
 )
 # Pronouns that refer to something already said ("how do you catch them?"): weaker evidence.
 ANAPHORA = re.compile(r"\b(?:it|them|they|their)\b")
@@ -125,13 +132,19 @@ LOGISTICS = _any(
     r"\bmoney\b|\b(?:figure|number) (?:did you have )?in mind\b|\bhourly\b|\bper hour\b",
     r"\bwhat are you (?:currently )?(?:making|earning|on)\b|\bcurrent (?:salary|package|pay)\b",
     r"\bpackage\b|\bdifferential\b|\bpay (?:is|would be|starts)\b|\bthe pay\b",
+    r"\bstart you (?:at|on)\b|\bwhat are you on\b|\bon at the moment\b|\bmileage\b",
+    r"\b(?:we can|we'd|we will|we'll|we could) (?:pay|offer you)\b|\boffer letter\b",
+    r"\bsend (?:you )?(?:over )?the offer\b|\bthe offer\b",
     # start date, notice, availability
     r"\bstart date\b|\b(?:could|can|would|able to|available to) (?:you )?(?:start|join)\b"
     r"(?! by| with| off| the| a\b)",
     r"\bwhen (?:could|can|would) you (?:start|join|begin)\b|\bhow soon\b",
     r"\b(?:post|role|job|position) (?:starts|begins)\b|\bnotice\b|\bavailability\b",
     r"\bjoin us\b|\bcome on board\b|\bfirst day\b|\bwhen would you be available\b",
-    r"\bfree to (?:start|join)\b",
+    r"\bfree to (?:start|join)\b|\bbe here (?:for|by|on|from)\b",
+    r"\b(?:start|begin|join) (?:on|in|by|from) (?:the \w+ of|monday|tuesday|wednesday|thursday|"
+    r"friday|next|january|february|march|april|june|july|august|september|october|november|"
+    r"december)\b",
     # references and checks
     r"\breferences?\b|\breferees?\b|\bbackground check\b",
     r"\b(?:call|speak to|speak with|contact|talk to) (?:a couple of |one of |some of |two of )?"
@@ -151,7 +164,10 @@ LOGISTICS = _any(
     r"\b(?:second|third|final|another|last) (?:interview|round|conversation|call|stage)\b",
     r"\bpanel interview\b|\bassessment (?:centre|center|day)\b|\brecruiter\b",
     r"\b(?:send|email) you (?:the|an?) (?:offer|contract|invite|invitation|details|link)\b",
-    r"\bhr will\b|\bthe contract\b|\bpaperwork\b",
+    r"\bhr will\b|\bthe contract\b|\bpaperwork\b|\bpre-?employment\b",
+    r"\btake-?home\b|\btake home (?:task|test|exercise)\b|\btrial (?:day|shift|period)\b",
+    r"\bcase study\b|\bmeet (?:my|our|the) (?:co-?founders?|founders?|ceo|cto|"
+    r"cpo|coo|director|vp|head|managing partner|hiring manager)\b",
     # where else the candidate is interviewing
     r"\bother (?:companies|processes|process|offers?|interviews?|opportunities|firms|employers|"
     r"places|roles|applications)\b",
@@ -197,6 +213,10 @@ PROMOTION = _any(
     r"\b(?:great|good|excellent|generous) (?:benefits|culture|people|pay|perks|package)\b",
     r"\b(?:supportive|collaborative|fun|welcoming|proud)\b|\bpeople stay\b|\blow turnover\b",
     r"\bwe (?:look after|take care of|support)\b|\bwe're known for\b|\breputation\b",
+    r"\bkind of (?:place|team|company|culture) where\b|\ba (?:place|team|company) where\b",
+    r"\bprotected time\b|\b(?:all|fully) paid\b|\bpaid for\b|\bfree (?:lunch|meals|training)\b",
+    r"\bwhy (?:people|folks) (?:stay|join|love)\b|\bthat's what (?:i|we|people) (?:love|like)\b",
+    r"\bnobody(?:'s| is) (?:waiting|micromanag)",
 )
 
 # --- career advice ---------------------------------------------------------------------------
@@ -229,4 +249,9 @@ CAREER_ADVICE = _any(
     r"\bfor someone (?:like you|with your (?:background|experience|profile))\b",
     r"\b(?:different|another|other) (?:path|direction|field|career|industry|track)\b",
     r"\bwork on your\b|\btake some time to\b",
+    r"\bmake more sense for you\b|\bserve you (?:better|well)\b",
+    r"\b(?:may|might|would|could) (?:be (?:better|wiser|smarter) (?:for you|to))\b",
+    r"\bbe in a (?:much )?(?:stronger|better) position\b|\b(?:at|in) your stage\b",
+    r"\bi'd (?:finish|focus on|start with|go for|wait|hold off)\b",
+    r"\bwhere your (?:experience|strengths?|background|skills?) (?:is|are|lies|lie)\b",
 )

@@ -15,6 +15,7 @@ from pipeline.transcript.text import content_stems, normalize, sentences, strip_
 _REFERENCE_WEIGHT = 1.5
 _REFERENCE_CAP = 2
 _ANAPHORA_WEIGHT = 1.0
+_SHORT_QUESTION_WORDS = 7
 _SHARED_WEIGHT = 1.0
 _SHARED_CAP = 2
 _NEW_TOPIC_WEIGHT = -3.0
@@ -75,7 +76,9 @@ def follow_up_score(norm: str, answer_norm: str, config: PipelineConfig) -> floa
     references = len(phrases.FOLLOW_UP_REFERENCE.findall(norm))
     score += _REFERENCE_WEIGHT * min(references, _REFERENCE_CAP)
     if phrases.ANAPHORA.search(norm):
-        score += _ANAPHORA_WEIGHT
+        # A short question with a pronoun cannot stand alone ("How did you find it?").
+        short = len(words(norm)) <= _SHORT_QUESTION_WORDS
+        score += _ANAPHORA_WEIGHT * (2 if short else 1)
     if phrases.NEW_TOPIC.search(norm):
         score += _NEW_TOPIC_WEIGHT
     return score

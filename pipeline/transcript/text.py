@@ -16,7 +16,7 @@ def _wordset(words: str) -> frozenset[str]:
 
 FILLERS = _wordset(
     "so um uh erm okay ok alright right great cool nice perfect good well and now yeah yes "
-    "oh ah hmm mm hm awesome lovely sure then but also just like thanks thank you"
+    "oh ah hmm mm hm awesome lovely sure then but also just like thanks thank you please"
 )
 # Words that carry no topic, including the ones every interview question uses ("tell me about
 # your experience with the team"): sharing them with an answer says nothing about building on it.
