@@ -102,6 +102,10 @@ FOLLOW_UP_REFERENCE = _any(
     r"^(?:and|so|but) (?:the|that|those|this|these) \w+",
     r"\bwhen you (?:were|did|had|moved|left|joined|worked|ran|built|said)\b",
     r"\bhow (?:come|so)\b|\bwhy is that\b|\bis that (?:right|because|why)\b",
+    r"\bthat (?:night|day|time|morning|evening|week|year|moment|point|meeting|call|case|client)\b",
+    r"\bafterwards?\b|\bafter that\b|\bin the end\b|\bend(?:ed)? up\b|\bat the time\b",
+    r"\b(?:do|did|handle|handled|fix|fixed|solve|solved|manage|managed|turn|turned|deal with|"
+    r"approach|approached|decide|decided) (?:that|this|those|it|them)\b",
 )
 # Pronouns that refer to something already said ("how do you catch them?"): weaker evidence.
 ANAPHORA = re.compile(r"\b(?:it|them|they|their)\b")
@@ -133,6 +137,9 @@ LOGISTICS = _any(
     r"\bwhat are you (?:currently )?(?:making|earning|on)\b|\bcurrent (?:salary|package|pay)\b",
     r"\bpackage\b|\bdifferential\b|\bpay (?:is|would be|starts)\b|\bthe pay\b",
     r"\bstart you (?:at|on)\b|\bwhat are you on\b|\bon at the moment\b|\bmileage\b",
+    r"\bdepending on experience\b|\bservice charge\b|\b(?:pay|salary|level \w+|grade \w+) scale\b",
+    r"\bput (?:something|it|an offer|that) in writing\b|\bshadowing (?:shift|day)\b",
+    r"\bwould you (?:be )?(?:moving|move|relocating)\b|\bbe moving (?:to|here)\b",
     r"\b(?:we can|we'd|we will|we'll|we could) (?:pay|offer you)\b|\boffer letter\b",
     r"\bsend (?:you )?(?:over )?the offer\b|\bthe offer\b",
     # start date, notice, availability
@@ -255,3 +262,18 @@ CAREER_ADVICE = _any(
     r"\bi'd (?:finish|focus on|start with|go for|wait|hold off)\b",
     r"\bwhere your (?:experience|strengths?|background|skills?) (?:is|are|lies|lie)\b",
 )
+
+# --- structure: what the phrase lists cannot enumerate ----------------------------------------
+# Career advice in other words: a hedged suggestion ("might be worth", "you could", "I'd say")
+# about the candidate's path (roles, places, skills) ...
+ADVICE_HEDGE = _any(
+    r"\b(?:might|could|maybe|perhaps|probably|worth|should|would be|you'd be|i'd say|"
+    r"i would say|if i were)\b"
+)
+ADVICE_TOPIC = _any(
+    r"\b(?:roles?|positions?|jobs?|group|careers?|companies|company|studios?|firms?|startups?|"
+    r"agenc(?:y|ies)|course|portfolio|cv|resume|profile|background|skills?|certificat\w*|"
+    r"programme|program|apprenticeship|experience|side|field|industry|direction|path)\b"
+)
+# ... addressed to the candidate, or sending them to apply elsewhere.
+ADVICE_TO_YOU = _any(r"\b(?:you|your|you'd|you're|you'll)\b", r"\bapply(?:ing)? (?:to|for)\b")

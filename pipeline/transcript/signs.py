@@ -16,18 +16,25 @@ _REFERENCE_WEIGHT = 1.5
 _REFERENCE_CAP = 2
 _ANAPHORA_WEIGHT = 1.0
 _SHORT_QUESTION_WORDS = 7
+# Shorter statements about "us" are asides ("We have someone for that already.").
+_PITCH_MIN_WORDS = 12
+_ADVICE_MIN_WORDS = 8
 _SHARED_WEIGHT = 1.0
 _SHARED_CAP = 2
 _NEW_TOPIC_WEIGHT = -3.0
 
 
-def utterance_signs(text: str, answer_before: str, config: PipelineConfig) -> tuple[str, ...]:
+def utterance_signs(
+    text: str, answer_before: str, config: PipelineConfig, *, opening: bool = False
+) -> tuple[str, ...]:
     """The signs of an interviewer utterance, in the order of `SIGNS`.
 
     Args:
         text: the utterance's words.
         answer_before: the candidate's words just before it ("" if none).
         config: thresholds (`follow_up_min_score`, `follow_up_answer_words`).
+        opening: the interviewer has asked nothing yet (greetings, introductions, the agenda:
+            talk about "us" there is not a pitch).
     """
     norm = normalize(text)
     signs: list[str] = []
@@ -35,13 +42,40 @@ def utterance_signs(text: str, answer_before: str, config: PipelineConfig) -> tu
         signs.append("question")
         if follow_up_score(norm, normalize(answer_before), config) >= config.follow_up_min_score:
             signs.append("follow_up")
-    if phrases.LOGISTICS.search(norm):
+    logistics = bool(phrases.LOGISTICS.search(norm))
+    advice = is_career_advice(norm, logistics)
+    if logistics:
         signs.append("logistics")
-    if is_selling(norm):
+    if is_selling(norm) or (not (opening or logistics or advice) and _pitch(norm)):
         signs.append("selling")
-    if phrases.CAREER_ADVICE.search(norm):
+    if advice:
         signs.append("career_advice")
     return tuple(signs)
+
+
+def is_career_advice(norm: str, logistics: bool) -> bool:
+    """Advice phrases, or a hedged suggestion about the candidate's path in a statement."""
+    if phrases.CAREER_ADVICE.search(norm):
+        return True
+    return not logistics and any(
+        not s.endswith("?")
+        and len(words(s)) >= _ADVICE_MIN_WORDS
+        and phrases.ADVICE_HEDGE.search(s)
+        and phrases.ADVICE_TOPIC.search(s)
+        and phrases.ADVICE_TO_YOU.search(s)
+        and not is_question(s)
+        for s in sentences(norm)
+    )
+
+
+def _pitch(norm: str) -> bool:
+    # Once the interview is under way, a long statement about "us" (the organisation, the
+    # team, "here") is the interviewer describing the place to the candidate: a pitch.
+    return (
+        not is_question(norm)
+        and len(words(norm)) >= _PITCH_MIN_WORDS
+        and bool(phrases.ABOUT_US.search(norm))
+    )
 
 
 def is_question(norm: str) -> bool:

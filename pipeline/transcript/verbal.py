@@ -104,7 +104,9 @@ def analyze_verbal(
     for u in transcript.utterances:
         role = role_of[u.speaker]
         if role == "interviewer":
-            out.append(SignedUtterance(u, role, utterance_signs(u.text, " ".join(answer), config)))
+            opening = not any("question" in o.signs for o in out)
+            signs = utterance_signs(u.text, " ".join(answer), config, opening=opening)
+            out.append(SignedUtterance(u, role, signs))
             continue
         if role == "candidate":
             # An answer is the candidate's cues since someone else last spoke.
