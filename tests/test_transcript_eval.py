@@ -22,7 +22,7 @@ def test_committed_files_are_what_their_sources_render() -> None:
     sys.modules["render"] = render
     spec.loader.exec_module(render)
     sources = render.sources()
-    assert len(sources) >= 19
+    assert len(sources) >= 27
     for source in sources:
         for path, text in render.outputs(source).items():
             assert path.read_text(encoding="utf-8") == text, f"re-run render.py for {path}"
@@ -43,7 +43,7 @@ def test_eval_verbal_prints_the_per_sign_table(
         "selling",
         "career_advice",
     ]
-    assert "15 transcripts" in rows[5]
+    assert "23 transcripts" in rows[5]
     scores = json.loads(out.read_text())
     assert scores["question"]["support"] >= 100
     assert float(rows[0].split()[4]) == pytest.approx(scores["question"]["f1"], abs=5e-4)
