@@ -183,10 +183,28 @@ class PipelineConfig:
     # A transcript cue may end this far past the recording: exports round the last cue up and
     # a recording may stop a moment before the platform's captions do.
     transcript_end_slack_ms: int = 5_000
-    # Follow-up evidence (see pipeline.transcript.signs): a phrase pointing back at the answer
-    # counts 1.5, each topic word shared with the answer 1 (at most 2), a new-topic phrase -3.
-    # 2 asks for two pieces of evidence: one shared word is often a coincidence ("team").
+    # Follow-up evidence (see pipeline.transcript.signs) must reach this: two pieces of
+    # evidence, since one shared word is often a coincidence ("team").
     follow_up_min_score: float = 2.0
+    # A phrase pointing back at the answer ("you mentioned", "what happened") is strong
+    # evidence on its own, nearly enough; at most two count (a question is not more of a
+    # follow-up for saying it three ways).
+    follow_up_reference_weight: float = 1.5
+    follow_up_reference_max: int = 2
+    # A pronoun referring back ("it", "them") is weaker: it may refer to the question's own
+    # words; in a question this short it cannot ("How did you find it?") and counts twice.
+    follow_up_pronoun_weight: float = 1.0
+    follow_up_short_question_words: int = 7
+    # Each topic word shared with the answer; two at most (long questions share more by chance).
+    follow_up_shared_word_weight: float = 1.0
+    follow_up_shared_words_max: int = 2
+    # A new-topic phrase ("switching gears", "tell me about a time") outweighs the rest.
+    follow_up_new_topic_weight: float = -3.0
+    # Statements about "us" at least this long, once the interview is under way, are a pitch;
+    # shorter ones are asides ("We have someone for that already.").
+    selling_pitch_min_words: int = 12
+    # A hedged suggestion shorter than this is a pleasantry, not advice about a career.
+    career_advice_min_words: int = 8
     # Only the candidate's last this many words are "the answer just before": a follow-up
     # picks up what was just said, not something from several minutes back.
     follow_up_answer_words: int = 120

@@ -11,18 +11,6 @@ from pipeline.config import PipelineConfig
 from pipeline.transcript import phrases
 from pipeline.transcript.text import content_stems, normalize, sentences, strip_fillers, words
 
-# Weights of the follow-up evidence; the threshold is PipelineConfig.follow_up_min_score.
-_REFERENCE_WEIGHT = 1.5
-_REFERENCE_CAP = 2
-_ANAPHORA_WEIGHT = 1.0
-_SHORT_QUESTION_WORDS = 7
-# Shorter statements about "us" are asides ("We have someone for that already.").
-_PITCH_MIN_WORDS = 12
-_ADVICE_MIN_WORDS = 8
-_SHARED_WEIGHT = 1.0
-_SHARED_CAP = 2
-_NEW_TOPIC_WEIGHT = -3.0
-
 
 def utterance_signs(
     text: str, answer_before: str, config: PipelineConfig, *, opening: bool = False
@@ -43,23 +31,23 @@ def utterance_signs(
         if follow_up_score(norm, normalize(answer_before), config) >= config.follow_up_min_score:
             signs.append("follow_up")
     logistics = bool(phrases.LOGISTICS.search(norm))
-    advice = is_career_advice(norm, logistics)
+    advice = is_career_advice(norm, logistics, config)
     if logistics:
         signs.append("logistics")
-    if is_selling(norm) or (not (opening or logistics or advice) and _pitch(norm)):
+    if is_selling(norm) or (not (opening or logistics or advice) and _pitch(norm, config)):
         signs.append("selling")
     if advice:
         signs.append("career_advice")
     return tuple(signs)
 
 
-def is_career_advice(norm: str, logistics: bool) -> bool:
+def is_career_advice(norm: str, logistics: bool, config: PipelineConfig) -> bool:
     """Advice phrases, or a hedged suggestion about the candidate's path in a statement."""
     if phrases.CAREER_ADVICE.search(norm):
         return True
     return not logistics and any(
         not s.endswith("?")
-        and len(words(s)) >= _ADVICE_MIN_WORDS
+        and len(words(s)) >= config.career_advice_min_words
         and phrases.ADVICE_HEDGE.search(s)
         and phrases.ADVICE_TOPIC.search(s)
         and phrases.ADVICE_TO_YOU.search(s)
@@ -68,12 +56,12 @@ def is_career_advice(norm: str, logistics: bool) -> bool:
     )
 
 
-def _pitch(norm: str) -> bool:
+def _pitch(norm: str, config: PipelineConfig) -> bool:
     # Once the interview is under way, a long statement about "us" (the organisation, the
     # team, "here") is the interviewer describing the place to the candidate: a pitch.
     return (
         not is_question(norm)
-        and len(words(norm)) >= _PITCH_MIN_WORDS
+        and len(words(norm)) >= config.selling_pitch_min_words
         and bool(phrases.ABOUT_US.search(norm))
     )
 
@@ -106,15 +94,14 @@ def follow_up_score(norm: str, answer_norm: str, config: PipelineConfig) -> floa
         return 0.0
     recent = " ".join(words(answer_norm)[-config.follow_up_answer_words :])
     shared = len(content_stems(norm) & content_stems(recent))
-    score = _SHARED_WEIGHT * min(shared, _SHARED_CAP)
     references = len(phrases.FOLLOW_UP_REFERENCE.findall(norm))
-    score += _REFERENCE_WEIGHT * min(references, _REFERENCE_CAP)
+    score = config.follow_up_shared_word_weight * min(shared, config.follow_up_shared_words_max)
+    score += config.follow_up_reference_weight * min(references, config.follow_up_reference_max)
     if phrases.ANAPHORA.search(norm):
-        # A short question with a pronoun cannot stand alone ("How did you find it?").
-        short = len(words(norm)) <= _SHORT_QUESTION_WORDS
-        score += _ANAPHORA_WEIGHT * (2 if short else 1)
+        short = len(words(norm)) <= config.follow_up_short_question_words
+        score += config.follow_up_pronoun_weight * (2 if short else 1)
     if phrases.NEW_TOPIC.search(norm):
-        score += _NEW_TOPIC_WEIGHT
+        score += config.follow_up_new_topic_weight
     return score
 
 
