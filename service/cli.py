@@ -68,6 +68,9 @@ def _add_eval_verbal(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
     p.add_argument("data_dir")
     p.add_argument("--json", dest="json_out", default=None, help="also write the scores as JSON")
     p.add_argument("--errors", action="store_true", help="also list every cue scored wrong")
+    p.add_argument(
+        "--cv", action="store_true", help="also the fitted threshold cross-validated by transcript"
+    )
     p.set_defaults(handler=_run("service.cli_verbal", "eval_verbal"))
 
 

@@ -6,11 +6,18 @@ import argparse
 import json
 import math
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 from pipeline.config import PipelineConfig
-from pipeline.evaluation.verbal import error_lines, format_table, run_verbal_eval, sign_scores
+from pipeline.evaluation.verbal import (
+    cross_validated,
+    error_lines,
+    format_table,
+    run_verbal_eval,
+    sign_scores,
+)
 from pipeline.transcript.parse import parse_transcript
 from pipeline.transcript.utterances import Transcript, TranscriptError
 from pipeline.transcript.verbal import choose_interviewer
@@ -25,10 +32,15 @@ def eval_verbal(args: argparse.Namespace) -> int:
         return 2
     try:
         results = run_verbal_eval(data_dir, PipelineConfig())
+        held_out, chosen = cross_validated(data_dir, PipelineConfig()) if args.cv else ([], {})
     except (TranscriptError, OSError) as exc:
         print(f"cuewatch: {exc}", file=sys.stderr)
         return 2
     print(format_table(results))
+    if args.cv:
+        values = ", ".join(f"{v:g} ({n})" for v, n in sorted(Counter(chosen.values()).items()))
+        print(f"\ncross-validated by transcript (follow_up_min_score chosen: {values}):")
+        print(format_table(held_out))
     if args.errors:
         print("\n".join(error_lines(results)))
     if args.json_out:

@@ -66,3 +66,17 @@ def test_eval_verbal_refuses_labels_that_do_not_match_their_transcript(
     (tmp_path / "labels" / "srt_nurse_mixed.json").write_text(json.dumps(label))
     assert main(["eval-verbal", str(tmp_path)]) == 2
     assert "do not match its cues" in capsys.readouterr().err
+
+
+def test_eval_verbal_cross_validates_the_fitted_threshold(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["eval-verbal", str(TRANSCRIPTS), "--cv"]) == 0
+    printed = capsys.readouterr().out
+    _, cv = printed.split("\ncross-validated by transcript (follow_up_min_score chosen: ")
+    chosen, table = cv.split("):\n", 1)
+    # Every fold names a value of the grid, and together they cover all 23 transcripts.
+    counts = [int(part.split("(")[1].rstrip(")")) for part in chosen.split(", ")]
+    assert sum(counts) == 23
+    follow_up = next(r for r in table.splitlines() if r.startswith("follow_up"))
+    assert float(follow_up.split()[4]) >= 0.85

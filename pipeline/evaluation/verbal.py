@@ -9,7 +9,8 @@ errors are counted apart (`speaker_correct` says whether inference alone found t
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -147,3 +148,39 @@ def error_lines(results: list[FileResult]) -> list[str]:
         for c in r.cues
         if c.truth != c.predicted
     ]
+
+
+# The follow-up threshold is the one value chosen against these labels (the phrase lists were
+# written by hand); these are the values tried.
+FOLLOW_UP_GRID = (1.0, 1.5, 2.0, 2.5, 3.0)
+
+
+def _f1(results: list[FileResult], sign: str) -> float:
+    f1 = sign_scores(results)[sign]["f1"]
+    return 0.0 if math.isnan(f1) else f1  # no support and nothing found counts as 0
+
+
+def cross_validated(
+    data_dir: Path, config: PipelineConfig, grid: tuple[float, ...] = FOLLOW_UP_GRID
+) -> tuple[list[FileResult], dict[str, float]]:
+    """Leave-one-transcript-out: each transcript is scored with the follow-up threshold that
+    does best on all the others.
+
+    Returns:
+        (each transcript's held-out results, the threshold chosen for it by file name).
+    """
+    by_value = {v: run_verbal_eval(data_dir, replace(config, follow_up_min_score=v)) for v in grid}
+    held_out: list[FileResult] = []
+    chosen: dict[str, float] = {}
+    for i, name in enumerate(r.file for r in by_value[grid[0]]):
+        # Ties go to the value nearest the configured one.
+        best = max(
+            grid,
+            key=lambda v: (
+                _f1([r for j, r in enumerate(by_value[v]) if j != i], "follow_up"),
+                -abs(v - config.follow_up_min_score),
+            ),
+        )
+        chosen[name] = best
+        held_out.append(by_value[best][i])
+    return held_out, chosen
