@@ -58,7 +58,7 @@ def test_no_logistics_event_for_a_transcript_shorter_than_an_interview() -> None
 def test_advice_quotes_the_words_and_the_time() -> None:
     verbal = _verbal("srt_design_bad.srt")
     events = verbal_events(verbal, 10**7, SHORT)
-    career = [e for e in events if e["type"] == "career_advice_given"]
+    career = [e for e in events if "If I were you" in e["detail"]]
     cue = next(u.utterance for u in verbal.utterances if u.utterance.cue == career[0]["cue"])
     advice = verbal_advice(verbal, events, SHORT)
     first = next(a for a in advice if a["event_ids"] == [career[0]["id"]])

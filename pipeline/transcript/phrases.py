@@ -18,7 +18,7 @@ def _any(*patterns: str) -> re.Pattern[str]:
 QUESTION_START = _any(
     r"^(?:what|what's|whats|how|how's|why|when|where|which|who|whom|whose)\b",
     r"^(?:do|does|did|are|were|is|was|have|has|had|can|could|would|will|should|shall|may|might)"
-    r" (?:you|your|we|they|there|that|it|this|anything|anyone|any)\b",
+    r" (?:you|your|we|they|there|that|it|this|anything|anyone|any|he|she|i)\b",
     r"^(?:tell|walk|talk|take) (?:me|us)\b",
     r"^(?:describe|explain|define|compare|estimate|imagine|picture|suppose|name|list|share)\b",
     r"^(?:give|show) (?:me|us)\b",
@@ -65,6 +65,9 @@ NOT_QUESTION = _any(
     r"^(?:you know|know what i mean)\?$",
     r"\bhow (?:are|were) you(?: doing| today| keeping)?\??$|^how's it going\b|^how are things\b",
     r"^can you (?:hear|see) (?:me|my|us|the)\b|^is my (?:audio|screen|video)\b",
+    # small talk before the interview proper
+    r"\bhow(?:'s| is| was) (?:the|your) (?:day|morning|afternoon|week|journey|trip)\b",
+    r"\bdid you find (?:us|the (?:office|place|building))\b|\bcan you share (?:your|the) \w+",
 )
 
 # --- follow-up -------------------------------------------------------------------------------
@@ -103,6 +106,8 @@ FOLLOW_UP_REFERENCE = _any(
     r"\bwhen you (?:were|did|had|moved|left|joined|worked|ran|built|said)\b",
     r"\bhow (?:come|so)\b|\bwhy is that\b|\bis that (?:right|because|why)\b",
     r"\bthat (?:night|day|time|morning|evening|week|year|moment|point|meeting|call|case|client)\b",
+    r"\b(?:did|was|were|have|had) (?:you|he|she|they|it) (?:\w+ )?(?:change|try|use|do|get|ever|"
+    r"manage|learn|notice|measure|tell|ask|find)\b",
     r"\bafterwards?\b|\bafter that\b|\bin the end\b|\bend(?:ed)? up\b|\bat the time\b",
     r"\b(?:do|did|handle|handled|fix|fixed|solve|solved|manage|managed|turn|turned|deal with|"
     r"approach|approached|decide|decided) (?:that|this|those|it|them)\b",
@@ -171,7 +176,11 @@ LOGISTICS = _any(
     r"\b(?:second|third|final|another|last) (?:interview|round|conversation|call|stage)\b",
     r"\bpanel interview\b|\bassessment (?:centre|center|day)\b|\brecruiter\b",
     r"\b(?:send|email) you (?:the|an?) (?:offer|contract|invite|invitation|details|link)\b",
-    r"\bhr will\b|\bthe contract\b|\bpaperwork\b|\bpre-?employment\b",
+    r"\bhr will\b|\bthe contract\b|\bpaperwork\b|\bpre-?employment\b|\btiming\b",
+    r"\b(?:an answer|a decision|feedback|an offer) (?:by|within|in|next)\b",
+    r"\bown (?:car|transport|vehicle|tools)\b|\bdriving licen[cs]e\b|\bcar driver\b",
+    r"\bdo you drive\b",
+    r"\bother (?:superdays?|assessment (?:centres?|centers?|days?)|final rounds?)\b",
     r"\btake-?home\b|\btake home (?:task|test|exercise)\b|\btrial (?:day|shift|period)\b",
     r"\bcase study\b|\bmeet (?:my|our|the) (?:co-?founders?|founders?|ceo|cto|"
     r"cpo|coo|director|vp|head|managing partner|hiring manager)\b",
@@ -229,6 +238,8 @@ PROMOTION = _any(
 # --- career advice ---------------------------------------------------------------------------
 CAREER_ADVICE = _any(
     r"\b(?:my|some|piece of|a bit of|one) (?:honest )?advice\b|\bif i were you\b",
+    r"\b(?:be|being) (?:straight|honest|frank|blunt) with you\b|\bmy two cents\b",
+    r"\bjust my (?:opinion|view|take)\b|\bif you want my (?:opinion|advice|take)\b",
     r"\bi'd (?:really |strongly )?(?:recommend|suggest|advise)\b",
     r"\bi (?:would )?(?:really |strongly )?(?:recommend|suggest|advise)\b",
     r"\byou (?:should|might|may|could|ought to) (?:really |maybe |also |probably )?"
@@ -268,12 +279,13 @@ CAREER_ADVICE = _any(
 # about the candidate's path (roles, places, skills) ...
 ADVICE_HEDGE = _any(
     r"\b(?:might|could|maybe|perhaps|probably|worth|should|would be|you'd be|i'd say|"
-    r"i would say|if i were)\b"
+    r"i would say|if i were|you'd (?:have|learn|enjoy|do|get))\b"
 )
 ADVICE_TOPIC = _any(
     r"\b(?:roles?|positions?|jobs?|group|careers?|companies|company|studios?|firms?|startups?|"
     r"agenc(?:y|ies)|course|portfolio|cv|resume|profile|background|skills?|certificat\w*|"
-    r"programme|program|apprenticeship|experience|side|field|industry|direction|path)\b"
+    r"programme|program|apprenticeship|experience|side|field|industry|direction|path|"
+    r"consultanc(?:y|ies)|elsewhere|somewhere)\b"
 )
 # ... addressed to the candidate, or sending them to apply elsewhere.
 ADVICE_TO_YOU = _any(r"\b(?:you|your|you'd|you're|you'll)\b", r"\bapply(?:ing)? (?:to|for)\b")

@@ -11,6 +11,9 @@ from pipeline.config import PipelineConfig
 from pipeline.transcript import phrases
 from pipeline.transcript.text import content_stems, normalize, sentences, strip_fillers, words
 
+# How many words open a question, for an echo of the answer.
+_ECHO_WORDS = 2
+
 
 def utterance_signs(
     text: str, answer_before: str, config: PipelineConfig, *, opening: bool = False
@@ -100,9 +103,18 @@ def follow_up_score(norm: str, answer_norm: str, config: PipelineConfig) -> floa
     if phrases.ANAPHORA.search(norm):
         short = len(words(norm)) <= config.follow_up_short_question_words
         score += config.follow_up_pronoun_weight * (2 if short else 1)
+    if _echoes(norm, recent):
+        score += config.follow_up_pronoun_weight
     if phrases.NEW_TOPIC.search(norm):
         score += config.follow_up_new_topic_weight
     return score
+
+
+def _echoes(norm: str, answer_norm: str) -> bool:
+    # A question that opens on the answer's own words ("Aggressive how?", "Coyote time, how
+    # long...") picks it up where it left off.
+    opening = " ".join(strip_fillers(norm).split()[:_ECHO_WORDS])
+    return bool(content_stems(opening) & content_stems(answer_norm))
 
 
 def is_selling(norm: str) -> bool:
