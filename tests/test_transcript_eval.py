@@ -22,7 +22,7 @@ def test_committed_files_are_what_their_sources_render() -> None:
     sys.modules["render"] = render
     spec.loader.exec_module(render)
     sources = render.sources()
-    assert len(sources) >= 27
+    assert len(sources) >= 31
     for source in sources:
         for path, text in render.outputs(source).items():
             assert path.read_text(encoding="utf-8") == text, f"re-run render.py for {path}"
@@ -43,7 +43,7 @@ def test_eval_verbal_prints_the_per_sign_table(
         "selling",
         "career_advice",
     ]
-    assert "23 transcripts" in rows[5]
+    assert "27 transcripts" in rows[5]
     scores = json.loads(out.read_text())
     assert scores["question"]["support"] >= 100
     assert float(rows[0].split()[4]) == pytest.approx(scores["question"]["f1"], abs=5e-4)
@@ -75,8 +75,8 @@ def test_eval_verbal_cross_validates_the_fitted_threshold(
     printed = capsys.readouterr().out
     _, cv = printed.split("\ncross-validated by transcript (follow_up_min_score chosen: ")
     chosen, table = cv.split("):\n", 1)
-    # Every fold names a value of the grid, and together they cover all 23 transcripts.
+    # Every fold names a value of the grid, and together they cover all 27 transcripts.
     counts = [int(part.split("(")[1].rstrip(")")) for part in chosen.split(", ")]
-    assert sum(counts) == 23
+    assert sum(counts) == 27
     follow_up = next(r for r in table.splitlines() if r.startswith("follow_up"))
     assert float(follow_up.split()[4]) >= 0.85
