@@ -23,8 +23,12 @@ from pipeline.people.record import (
     parse_participant,
     record,
 )
+from pipeline.transcript.parse import check_within
+from pipeline.transcript.utterances import Transcript
+from pipeline.transcript.verbal import analyze_verbal
 from pipeline.types import LandmarkSeries, Participant
 from pipeline.verdict import aggregate
+from pipeline.verdict.verbal import verbal_advice, verbal_events, verbal_json
 
 __all__ = ["Canceled", "analyze_video"]
 
@@ -130,6 +134,27 @@ def build_result(
     }
 
 
+def add_verbal(
+    result: dict[str, Any],
+    transcript: Transcript,
+    config: PipelineConfig,
+    interviewer_speaker: str | None = None,
+) -> None:
+    """Adds the transcript's `verbal` block, its events and its advice to a result.
+
+    Raises:
+        TranscriptError: a cue ends after the recording, or the named speaker is not in it.
+    """
+    duration_ms = int(result["media"]["duration_ms"])
+    check_within(transcript, duration_ms, config.transcript_end_slack_ms)
+    verbal = analyze_verbal(transcript, config, interviewer_speaker)
+    events = verbal_events(verbal, duration_ms, config)
+    result["verbal"] = verbal_json(verbal)
+    result["events"] = sorted([*result["events"], *events], key=lambda e: e["start_ms"])
+    advice = [*result["advice"], *verbal_advice(verbal, events, config)]
+    result["advice"] = sorted(advice, key=lambda a: a["at_ms"])
+
+
 def locate_and_record(
     video: str | Path, config: PipelineConfig, spec: str, hooks: Hooks
 ) -> tuple[Recording, int]:
@@ -157,6 +182,8 @@ def analyze_video(
     should_cancel: CancelFn | None = None,
     on_warning: WarnFn | None = None,
     video_href: str | None = None,
+    transcript: Transcript | None = None,
+    interviewer_speaker: str | None = None,
 ) -> dict[str, Any]:
     """Analyses one recording and writes result.json, frames.csv and report.html.
 
@@ -172,6 +199,8 @@ def analyze_video(
         on_warning: receives one-line warnings (a truncated file, ...).
         video_href: where the report's player finds the recording, relative to the report
             (None: no player).
+        transcript: the call's transcript, for the `verbal` block (None: none).
+        interviewer_speaker: the interviewer's name in the transcript (None: inferred).
 
     Returns:
         The result.json body.
@@ -179,6 +208,7 @@ def analyze_video(
     Raises:
         DecodeError: the file is not a decodable video.
         ValueError: the participant spec is invalid or names nobody.
+        TranscriptError: the transcript does not fit the recording or lacks the named speaker.
         Canceled: should_cancel returned True.
     """
     config = config or PipelineConfig()
@@ -187,6 +217,8 @@ def analyze_video(
     hooks.progress("signals", 0.0)
     people = analyse_recording(rec, chosen, config)
     result = build_result(rec, people, chosen, config, participant)
+    if transcript is not None:
+        add_verbal(result, transcript, config, interviewer_speaker)
     hooks.check()
     _write(Path(out_dir), result, [a.person for a in people], video_href)
     if annotate:

@@ -179,5 +179,47 @@ class PipelineConfig:
     # ... scoring at least this (below it a window is ordinary glancing, nothing to clarify).
     advice_thank_you_min_score: float = 20.0
 
+    # --- transcript and verbal signs (pipeline/transcript) ----------------------------------
+    # A transcript cue may end this far past the recording: exports round the last cue up and
+    # a recording may stop a moment before the platform's captions do.
+    transcript_end_slack_ms: int = 5_000
+    # Follow-up evidence (see pipeline.transcript.signs) must reach this: two pieces of
+    # evidence, since one shared word is often a coincidence ("team").
+    follow_up_min_score: float = 2.0
+    # A phrase pointing back at the answer ("you mentioned", "what happened") is strong
+    # evidence on its own, nearly enough; at most two count (a question is not more of a
+    # follow-up for saying it three ways).
+    follow_up_reference_weight: float = 1.5
+    follow_up_reference_max: int = 2
+    # A pronoun referring back ("it", "them") is weaker: it may refer to the question's own
+    # words; in a question this short it cannot ("How did you find it?") and counts twice.
+    follow_up_pronoun_weight: float = 1.0
+    follow_up_short_question_words: int = 7
+    # Each topic word shared with the answer; two at most (long questions share more by chance).
+    follow_up_shared_word_weight: float = 1.0
+    follow_up_shared_words_max: int = 2
+    # A new-topic phrase ("switching gears", "tell me about a time") outweighs the rest.
+    follow_up_new_topic_weight: float = -3.0
+    # Statements about "us" at least this long, once the interview is under way, are a pitch;
+    # shorter ones are asides ("We have someone for that already.").
+    selling_pitch_min_words: int = 12
+    # A hedged suggestion shorter than this is a pleasantry, not advice about a career.
+    career_advice_min_words: int = 8
+    # Only the candidate's last this many words are "the answer just before": a follow-up
+    # picks up what was just said, not something from several minutes back.
+    follow_up_answer_words: int = 120
+    # "Follow-ups stopped": at least this many questions in a row after the last follow-up,
+    # spanning at least verbal_no_follow_up_min_ms (a scripted stretch, not a short list).
+    verbal_no_follow_up_questions: int = 4
+    verbal_no_follow_up_min_ms: int = 180_000
+    # "Logistics never discussed" looks at this last share of the transcript: pay, start and
+    # next steps come up at the end of an interview that is going somewhere.
+    verbal_logistics_tail_share: float = 1 / 3
+    # ... of a transcript at least this long: a shorter one is a clip or a segment, whose end
+    # need not be the interview's end.
+    verbal_logistics_min_transcript_ms: int = 600_000
+    # Advice quotes at most this many words of an utterance (enough to recognise it).
+    verbal_quote_words: int = 14
+
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -1,4 +1,4 @@
-"""The `cuewatch` command: analyze, record, eval (pipeline) and serve, worker (service).
+"""The `cuewatch` command: analyze, record, eval, eval-verbal (pipeline), serve, worker (service).
 
 Heavy modules are imported inside the subcommands so that `cuewatch serve` never loads
 mediapipe into the API process.
@@ -25,6 +25,15 @@ def _add_analyze(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         "--window-s", type=float, default=None, help="window length in seconds (default 30)"
     )
     p.add_argument("--annotate", action="store_true", help="also write annotated.mp4")
+    p.add_argument(
+        "--transcript", default=None, help="the call's transcript: Zoom/Teams .vtt, .srt, .json"
+    )
+    p.add_argument(
+        "--interviewer-speaker",
+        dest="speaker",
+        default=None,
+        help="the interviewer's name in the transcript (default: who asks most questions)",
+    )
     p.set_defaults(handler=_run("service.cli_pipeline", "analyze"))
 
 
@@ -50,6 +59,19 @@ def _add_eval(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--fps", type=float, default=None)
     p.add_argument("--cache", default=None, help="directory of landmark recordings to reuse")
     p.set_defaults(handler=_run("service.cli_pipeline", "evaluate"))
+
+
+def _add_eval_verbal(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "eval-verbal", help="score the verbal signs against labelled transcripts (DIR/labels)"
+    )
+    p.add_argument("data_dir")
+    p.add_argument("--json", dest="json_out", default=None, help="also write the scores as JSON")
+    p.add_argument("--errors", action="store_true", help="also list every cue scored wrong")
+    p.add_argument(
+        "--cv", action="store_true", help="also the fitted threshold cross-validated by transcript"
+    )
+    p.set_defaults(handler=_run("service.cli_verbal", "eval_verbal"))
 
 
 def _add_serve(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -88,7 +110,8 @@ def _run(module: str, func: str) -> Handler:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cuewatch", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    for add in (_add_analyze, _add_record, _add_eval, _add_serve, _add_worker, _add_db):
+    adders = (_add_analyze, _add_record, _add_eval, _add_eval_verbal, _add_serve, _add_worker)
+    for add in (*adders, _add_db):
         add(sub)
     return parser
 

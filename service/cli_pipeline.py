@@ -62,11 +62,13 @@ def _warn(message: str) -> None:
 def analyze(args: argparse.Namespace) -> int:
     """`cuewatch analyze VIDEO --out DIR`: writes the outputs, prints a short summary."""
     from pipeline.analyze import analyze_video
+    from service.cli_verbal import read_transcript, verbal_line
 
     progress = Progress(Path(args.video).name)
     # The report's player finds the recording where it is; nothing is copied.
     href = os.path.relpath(Path(args.video).resolve(), Path(args.out).resolve())
     try:
+        transcript = read_transcript(args.transcript, args.speaker) if args.transcript else None
         result = analyze_video(
             args.video,
             args.out,
@@ -76,12 +78,16 @@ def analyze(args: argparse.Namespace) -> int:
             on_progress=progress,
             on_warning=_warn,
             video_href=href,
+            transcript=transcript,
+            interviewer_speaker=args.speaker,
         )
     except (DecodeError, ValueError) as exc:
         progress.done()
         return _fail(str(exc))
     progress.done()
     _print_summary(result, Path(args.out))
+    if line := verbal_line(result):
+        print(line)
     return 0
 
 

@@ -64,6 +64,7 @@ async def submit(
         if key and (prior := await run_in_threadpool(state.store.by_idempotency_key, client, key)):
             return _replay(prior, upload, key), True
         media = await run_in_threadpool(probe_video, part, upload.filename, settings.max_duration_s)
+        options["transcript"] = await run_in_threadpool(check_transcript, upload, options, media)
         row = _new_row(
             analysis_id,
             client=client,
@@ -74,6 +75,8 @@ async def submit(
             state=state,
         )
         row.video_name = state.storage.accept(analysis_id, part, _suffix(upload.filename))
+        if upload.transcript is not None:
+            state.storage.transcript(analysis_id).write_bytes(upload.transcript)
         if not await run_in_threadpool(_insert, state, row):
             return await _raced(state, client, key, upload), True
     finally:
@@ -216,6 +219,39 @@ def probe_video(path: Path, filename: str, max_duration_s: float) -> dict[str, A
         "codec": info.codec,
         "fps": round(info.fps, 3),
     }
+
+
+def check_transcript(
+    upload: Upload, options: dict[str, Any], media: dict[str, Any]
+) -> dict[str, Any] | None:
+    """Parses the uploaded transcript and checks it against the recording and the options.
+
+    Returns:
+        What the analysis records about it (file name, format, cue count), None without one.
+
+    Raises:
+        Problem: 422 when it cannot be parsed, is empty, runs past the recording, or lacks
+            the named interviewer.
+    """
+    from pipeline.config import PipelineConfig
+    from pipeline.transcript.parse import check_within, parse_transcript
+    from pipeline.transcript.utterances import TranscriptError
+    from pipeline.transcript.verbal import choose_interviewer
+
+    if upload.transcript is None:
+        if options.get("interviewer_speaker"):
+            raise Problem(422, "invalid-option", "interviewer_speaker needs a transcript")
+        return None
+    name = upload.transcript_name[:255]
+    try:
+        transcript = parse_transcript(upload.transcript, name)
+        slack_ms = PipelineConfig().transcript_end_slack_ms
+        if media.get("duration_ms"):  # a recording without a duration header is checked later
+            check_within(transcript, int(media["duration_ms"]), slack_ms)
+        choose_interviewer(transcript, options.get("interviewer_speaker"))
+    except TranscriptError as exc:
+        raise Problem(422, "invalid-transcript", str(exc)) from None
+    return {"filename": name, "format": transcript.format, "cues": len(transcript.utterances)}
 
 
 def _suffix(filename: str) -> str:

@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from service.db import Analysis, Status, utcnow
 from service.leases import Leases, Outcome
@@ -21,6 +21,9 @@ from service.settings import Settings
 from service.storage import Storage, public_message
 from service.store import Store
 from service.webhooks import event_for
+
+if TYPE_CHECKING:
+    from pipeline.transcript.utterances import Transcript
 
 log = logging.getLogger(__name__)
 
@@ -138,6 +141,21 @@ def run_analysis(ctx: JobContext, analysis_id: str) -> str:
     return outcome.status.value if owned else "canceled"
 
 
+def _transcript(ctx: JobContext, row: Analysis) -> Transcript | None:
+    from pipeline.transcript.parse import parse_transcript
+    from pipeline.transcript.utterances import TranscriptError
+
+    info = row.options.get("transcript")
+    if not info:
+        return None
+    # Checked at upload; parsed again here from the stored bytes (the job may run elsewhere).
+    try:
+        raw = ctx.storage.transcript(row.id).read_bytes()
+    except OSError:
+        raise TranscriptError("the uploaded transcript is gone") from None
+    return parse_transcript(raw, str(info.get("filename", "transcript")))
+
+
 def _analyse(ctx: JobContext, row: Analysis, token: str, heartbeat: Heartbeat) -> Outcome:
     from pipeline.analyze import Canceled, analyze_video
     from pipeline.config import PipelineConfig
@@ -149,6 +167,7 @@ def _analyse(ctx: JobContext, row: Analysis, token: str, heartbeat: Heartbeat) -
     video = ctx.storage.video(row.video_name)
     config = PipelineConfig(fps=float(options["fps"])) if options.get("fps") else None
     try:
+        transcript = _transcript(ctx, row)
         analyze_video(
             video,
             ctx.storage.run_dir(row.id, token),
@@ -158,6 +177,8 @@ def _analyse(ctx: JobContext, row: Analysis, token: str, heartbeat: Heartbeat) -
             on_progress=heartbeat.report,
             should_cancel=heartbeat.lost.is_set,
             on_warning=warnings.append,
+            transcript=transcript,
+            interviewer_speaker=options.get("interviewer_speaker"),
         )
     except DecodeError as exc:
         detail = public_message(str(exc), video, row.filename)

@@ -10,7 +10,11 @@ from urllib.parse import urlsplit
 
 from service.problems import Problem
 
-KNOWN_FIELDS = frozenset({"fps", "participant", "webhook_url", "annotate", "keep_video"})
+KNOWN_FIELDS = frozenset(
+    {"fps", "participant", "webhook_url", "annotate", "keep_video", "interviewer_speaker"}
+)
+# A speaker's name as a transcript gives it; longer is not a name.
+MAX_SPEAKER_CHARS = 200
 # Above the source frame rate nothing is gained; 30 covers every webcam.
 MAX_FPS = 30.0
 _PARTICIPANT = re.compile(r"auto|\d{1,2}|[\d.]+,[\d.]+,[\d.]+,[\d.]+")
@@ -36,7 +40,14 @@ def parse_options(fields: dict[str, str], allow_private: bool = False) -> dict[s
         "annotate": _flag(fields, "annotate"),
         "keep_video": _flag(fields, "keep_video"),
         "webhook_url": _webhook(fields.get("webhook_url", "").strip(), allow_private),
+        "interviewer_speaker": _speaker(fields.get("interviewer_speaker", "").strip()),
     }
+
+
+def _speaker(raw: str) -> str | None:
+    if len(raw) > MAX_SPEAKER_CHARS:
+        raise _bad("interviewer_speaker", raw, f"a name of at most {MAX_SPEAKER_CHARS} characters")
+    return raw or None
 
 
 def _bad(name: str, value: str, expected: str, what: str = "value") -> Problem:

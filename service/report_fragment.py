@@ -20,6 +20,7 @@ def report_fragment(result: dict[str, Any]) -> str:
     from pipeline.attention.runs import clock
     from pipeline.outputs.report import advice_list, events_table, legend, summary_cards
     from pipeline.outputs.report_chart import timeline_svg
+    from pipeline.outputs.report_transcript import transcript_panel
 
     summary = result.get("summary") or {}
     media = result.get("media") or {}
@@ -37,6 +38,7 @@ def report_fragment(result: dict[str, Any]) -> str:
             timeline_svg(result),
             "</div>",
             legend(),
+            transcript_panel(result.get("verbal"), heading="h3"),
             "<h3>Advice</h3>",
             advice_list(result.get("advice", [])),
             "<h3>Events</h3>",

@@ -65,6 +65,10 @@ class Storage:
     def video(self, name: str) -> Path:
         return self.root / "videos" / name
 
+    def transcript(self, analysis_id: str) -> Path:
+        """Where the upload's transcript is kept, beside the video (shared storage too)."""
+        return self.root / "videos" / f"{analysis_id}.transcript"
+
     def delete_video(self, name: str | None) -> None:
         if name:
             self.video(name).unlink(missing_ok=True)
@@ -94,6 +98,7 @@ class Storage:
     def delete_all(self, analysis_id: str, video_name: str | None) -> None:
         """Deletes the video and every derived file of one analysis."""
         self.delete_video(video_name)
+        self.transcript(analysis_id).unlink(missing_ok=True)
         for part in (self.root / "incoming").glob(f"{analysis_id}.*part"):
             part.unlink(missing_ok=True)
         shutil.rmtree(self.root / "results" / analysis_id, ignore_errors=True)

@@ -22,6 +22,10 @@ if TYPE_CHECKING:
     from python_multipart.multipart import MultipartCallbacks
 
 FILE_FIELD = "video"
+# The call's transcript (optional): text kept in memory, parsed after the upload.
+TRANSCRIPT_FIELD = "transcript"
+# A two-hour call's transcript is a few hundred kilobytes; this leaves room and bounds memory.
+MAX_TRANSCRIPT_BYTES = 4 << 20
 # Text fields are a URL or a number: a few kilobytes and a handful of them is plenty.
 MAX_FIELD_BYTES = 4096
 MAX_FIELDS = 16
@@ -38,12 +42,16 @@ class Upload:
         size_bytes: bytes of the video part.
         fields: the text fields.
         sha256: hash of the video and the fields (the request fingerprint for idempotency).
+        transcript: the `transcript` part's bytes, if the form had one.
+        transcript_name: its file name.
     """
 
     filename: str
     size_bytes: int
     fields: dict[str, str]
     sha256: str
+    transcript: bytes | None = None
+    transcript_name: str = "transcript"
 
 
 @dataclass
@@ -63,6 +71,8 @@ class _FormSink:
         self.size, self.hash = 0, hashlib.sha256()
         self.filename: str | None = None
         self.fields: dict[str, str] = {}
+        self.transcript: bytearray | None = None
+        self.transcript_name = "transcript"
         self.part = _Part()
         self._header = (b"", b"")
 
@@ -95,7 +105,12 @@ class _FormSink:
         self.part.name = options.get(b"name", b"").decode("utf-8", "replace")
         raw_filename = options.get(b"filename")
         self.part.filename = raw_filename.decode("utf-8", "replace") if raw_filename else None
-        if self.part.name == FILE_FIELD:
+        if self.part.name == TRANSCRIPT_FIELD:
+            if self.transcript is not None:
+                raise Problem(422, "invalid-upload", "the form has more than one 'transcript' part")
+            self.transcript = bytearray()
+            self.transcript_name = self.part.filename or "transcript"
+        elif self.part.name == FILE_FIELD:
             if self.file is not None:
                 raise Problem(422, "invalid-upload", "the form has more than one 'video' part")
             self.file = self.dest.open("wb")
@@ -105,6 +120,9 @@ class _FormSink:
 
     def _data(self, data: bytes, start: int, end: int) -> None:
         chunk = data[start:end]
+        if self.part.name == TRANSCRIPT_FIELD:
+            self._transcript_data(chunk)
+            return
         if self.part.name != FILE_FIELD:
             self.part.data.extend(chunk)
             if len(self.part.data) > MAX_FIELD_BYTES:
@@ -121,7 +139,19 @@ class _FormSink:
         self.file.write(chunk)
         self.hash.update(chunk)
 
+    def _transcript_data(self, chunk: bytes) -> None:
+        assert self.transcript is not None
+        self.transcript.extend(chunk)
+        if len(self.transcript) > MAX_TRANSCRIPT_BYTES:
+            raise Problem(
+                422,
+                "invalid-transcript",
+                f"the transcript is longer than {MAX_TRANSCRIPT_BYTES >> 20} MiB",
+            )
+
     def _end(self) -> None:
+        if self.part.name == TRANSCRIPT_FIELD:
+            return
         if self.part.name != FILE_FIELD:
             self.fields[self.part.name] = self.part.data.decode("utf-8", "replace")
 
@@ -189,7 +219,17 @@ async def receive(
         raise Problem(422, "invalid-upload", "the form has no file in field 'video'")
     for name in sorted(sink.fields):
         sink.hash.update(f"\0{name}={sink.fields[name]}".encode())
-    return Upload(sink.filename, sink.size, sink.fields, sink.hash.hexdigest())
+    transcript = None if sink.transcript is None else bytes(sink.transcript)
+    if transcript is not None:
+        sink.hash.update(b"\0transcript=" + transcript)
+    return Upload(
+        sink.filename,
+        sink.size,
+        sink.fields,
+        sink.hash.hexdigest(),
+        transcript,
+        sink.transcript_name,
+    )
 
 
 def check_length(

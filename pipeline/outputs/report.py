@@ -8,6 +8,7 @@ from urllib.parse import quote, urlsplit
 
 from pipeline.attention.runs import clock, seconds
 from pipeline.outputs.report_chart import STATE_COLOURS, timeline_svg
+from pipeline.outputs.report_transcript import TRANSCRIPT_CSS, transcript_panel
 
 STRATEGY_TITLES = {
     "respond_in_moment": "Respond in the moment",
@@ -226,7 +227,7 @@ def render_report(result: dict[str, Any], video_href: str | None = None) -> str:
         [
             '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">',
             '<meta name="viewport" content="width=device-width,initial-scale=1">',
-            f"<title>cuewatch report</title><style>{CSS}</style></head><body>",
+            f"<title>cuewatch report</title><style>{CSS}{TRANSCRIPT_CSS}</style></head><body>",
             f"<h1>Interviewer body language · {escape(_media_line(result))}</h1>",
             f'<p class="headline" id="headline">{escape(str(summary.get("headline", "")))}</p>',
             summary_cards(summary),
@@ -234,6 +235,7 @@ def render_report(result: dict[str, Any], video_href: str | None = None) -> str:
             "<h2>Timeline</h2>",
             timeline_svg(result),
             legend(),
+            transcript_panel(result.get("verbal")),
             "<h2>Advice</h2>",
             advice_list(result.get("advice", [])),
             "<h2>Events</h2>",

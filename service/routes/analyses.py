@@ -61,6 +61,19 @@ UPLOAD_BODY: dict[str, Any] = {
                             "default": False,
                             "description": "keep the upload after analysis",
                         },
+                        "transcript": {
+                            "type": "string",
+                            "format": "binary",
+                            "description": "the call's transcript: WebVTT as Zoom or Teams "
+                            "export it, SRT with 'Name:' prefixes, or JSON utterances "
+                            '[{"start_ms", "end_ms", "speaker", "text"}] (English)',
+                        },
+                        "interviewer_speaker": {
+                            "type": "string",
+                            "maxLength": 200,
+                            "description": "the interviewer's name in the transcript "
+                            "(default: the speaker asking the most questions)",
+                        },
                     },
                 },
                 "example": {

@@ -164,6 +164,14 @@ export class UploadForm {
     form.append('participant', participant);
     form.append('keep_video', $('keep-video').checked ? 'true' : 'false');
     form.append('video', this.file, this.file.name);
+    const transcript = $('transcript-file').files[0];
+    if (transcript) {
+      form.append('transcript', transcript, transcript.name);
+    }
+    const speaker = $('interviewer-speaker').value.trim();
+    if (speaker) {
+      form.append('interviewer_speaker', speaker);
+    }
     return { form, file: this.file };
   }
 
@@ -172,6 +180,8 @@ export class UploadForm {
     this.input.value = '';
     this.participant.value = 'auto';
     this.region.value = '';
+    $('transcript-file').value = '';
+    $('interviewer-speaker').value = '';
     this.showRegion();
     this.choose(null);
   }
