@@ -223,3 +223,16 @@ class PipelineConfig:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+# --- fitted values (issue 12) ------------------------------------------------------------------
+# The fields below are chosen by `cuewatch fit DATA_DIR` (pipeline/evaluation/crossval.py): a
+# grid search for the best macro-F1 over the labelled clips. `cuewatch eval DATA_DIR --cv`
+# repeats the search without each clip in turn to score what a new recording can expect.
+# Each grid brackets the hand-chosen value by what its reason allows.
+FIT_GRID: dict[str, tuple[float, ...]] = {
+    "away_yaw_deg": (9.0, 10.5, 12.0, 13.5, 15.0),
+    "away_up_deg": (11.0, 14.0, 17.0),
+    "down_pitch_deg": (7.0, 8.5, 10.0, 11.5, 13.0),
+    "closed_ratio": (0.35, 0.4, 0.45, 0.5, 0.55),
+}
