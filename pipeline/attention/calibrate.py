@@ -15,6 +15,7 @@ from pipeline.config import PipelineConfig
 from pipeline.types import Attention, AttentionSeries, Baseline, Signals
 
 F = npt.NDArray[np.float64]
+B = npt.NDArray[np.bool_]
 States = npt.NDArray[np.int8]
 
 # Up to this many frames are tried as cluster centres (a 4-minute recording at 5 fps); a
@@ -118,7 +119,7 @@ def learn_baseline(signals: Signals, config: PipelineConfig) -> Baseline | None:
     members = np.linalg.norm(pts - pts[best], axis=1) < config.calibration_radius_deg
     centre = np.median(pts[members], axis=0)
     spread = float(np.median(np.linalg.norm(pts[members] - centre, axis=1)))
-    return Baseline(
+    base = Baseline(
         gaze_yaw_deg=float(centre[0]),
         gaze_pitch_deg=float(centre[1]),
         head_pitch_deg=float(np.median(signals.head_pitch_deg[usable][members])),
@@ -126,19 +127,77 @@ def learn_baseline(signals: Signals, config: PipelineConfig) -> Baseline | None:
         eye_openness=float(np.median(openness[members])),
         spread_deg=spread,
         frames_used=int(members.sum()),
+        head_yaw_deg=float(np.median(signals.head_yaw_deg[usable][members])),
+        lower_lid=float(np.nanmedian(signals.lower_lid[usable][members])),
+    )
+    return base if plausible(base, config) else camera_prior(base, config)
+
+
+def plausible(base: Baseline, config: PipelineConfig) -> bool:
+    """Whether a learned attending direction is one a person could watch a screen from.
+
+    A recording spent looking down (a phone, a lap) or with the lids lowered or shut from
+    start to end has no screen direction in it; its densest cluster is that look down.
+    """
+    lids_open = base.eye_openness >= config.prior_min_open_aperture
+    below_camera = NEUTRAL_EYE_PITCH_DEG - base.gaze_pitch_deg
+    return lids_open and below_camera <= config.prior_max_below_camera_deg
+
+
+def camera_prior(base: Baseline, config: PipelineConfig) -> Baseline:
+    """The attending direction a recording without one falls back on: the camera, with the
+    head upright and the lids of an ordinary open eye (`source` says so)."""
+    return Baseline(
+        gaze_yaw_deg=0.0,
+        gaze_pitch_deg=NEUTRAL_EYE_PITCH_DEG,
+        head_pitch_deg=0.0,
+        eye_pitch_deg=NEUTRAL_EYE_PITCH_DEG,
+        eye_openness=config.prior_open_aperture,
+        spread_deg=base.spread_deg,
+        frames_used=0,
+        head_yaw_deg=0.0,
+        source="prior",
+        lower_lid=float("nan"),
     )
 
 
-def down_evidence_deg(signals: Signals, base: Baseline) -> F:
+def pitch_drop_deg(signals: Signals, base: Baseline, eye_gain: float = 1.0) -> F:
+    """How far below the attending direction the head and eyes point, in pitch degrees.
+
+    The face mesh moves the iris less than the eye turns up or down (the lids hide and
+    pull it), so the iris part counts `eye_gain` times.
+    """
+    head = base.head_pitch_deg - signals.head_pitch_deg.astype(np.float64)
+    eye = base.eye_pitch_deg - signals.eye_pitch_deg.astype(np.float64)
+    return np.asarray(head + eye_gain * eye)
+
+
+def upper_lid_drop(signals: Signals, base: Baseline, lower_weight: float) -> F:
+    """How far the lids narrowed from attending, as a share of the attending aperture.
+
+    A look down lowers the upper lid; a smile or a squint raises the lower one (the cheeks
+    push it up), which narrows the lids as much but says nothing of the gaze. With weight 1
+    only the upper lid's descent counts; with 0 the whole narrowing does (and without a
+    learned lower-lid place, as under the camera prior, the whole narrowing does too).
+    """
+    narrowing = 1.0 - signals.eye_openness.astype(np.float64) / base.eye_openness
+    rise = (signals.lower_lid.astype(np.float64) - base.lower_lid) / base.eye_openness
+    return np.asarray(narrowing + lower_weight * np.nan_to_num(rise))
+
+
+def down_evidence_deg(signals: Signals, base: Baseline, config: PipelineConfig) -> F:
     """How far below the attending direction the person looks, in pitch degrees.
 
     Looking down is the weak spot of iris methods (the lid covers the iris), so head pitch,
     the iris drop and the lid drop each contribute: lids lowered to half of the attending
-    aperture count as about 20 degrees of downward gaze.
+    aperture count as about 20 degrees of downward gaze, and lids wider than attending
+    (by up to `down_lid_rise_max` of the aperture) count against it.
     """
-    d_pitch = base.gaze_pitch_deg - signals.gaze_pitch_deg.astype(np.float64)
-    lid_drop = 1.0 - signals.eye_openness.astype(np.float64) / base.eye_openness
-    return np.asarray(d_pitch + 40.0 * np.clip(lid_drop, 0.0, 0.6))
+    d_pitch = pitch_drop_deg(signals, base, config.down_eye_pitch_gain)
+    lid_drop = upper_lid_drop(signals, base, config.down_lower_lid_weight)
+    # Wider lids than when attending are eyes raised in the head: they count against a look
+    # down as narrowed ones count for it (a lowered head watching the screen).
+    return np.asarray(d_pitch + 40.0 * np.clip(lid_drop, -config.down_lid_rise_max, 0.6))
 
 
 def _label(signals: Signals, base: Baseline, config: PipelineConfig, slack_deg: float) -> States:
@@ -147,19 +206,28 @@ def _label(signals: Signals, base: Baseline, config: PipelineConfig, slack_deg: 
     d_up = signals.gaze_pitch_deg.astype(np.float64) - base.gaze_pitch_deg
     lid_ratio = signals.eye_openness.astype(np.float64) / base.eye_openness
     head_down = base.head_pitch_deg - signals.head_pitch_deg.astype(np.float64)
-    away = (d_yaw > config.away_yaw_deg - slack_deg) | (d_up > config.away_up_deg - slack_deg)
+    turn = np.abs(signals.head_yaw_deg.astype(np.float64) - base.head_yaw_deg)
+    away_yaw = config.away_yaw_deg + config.away_head_turn_slack * turn
+    away = (d_yaw > away_yaw - slack_deg) | (d_up > config.away_up_deg - slack_deg)
     out = np.full(len(signals), Attention.SCREEN, dtype=np.int8)
     out[away] = Attention.AWAY
-    d_pitch = base.gaze_pitch_deg - signals.gaze_pitch_deg.astype(np.float64)
+    d_pitch = pitch_drop_deg(signals, base, config.down_eye_pitch_gain)
     # Narrowed lids alone are a squint or a closing eye; a look down also lowers the gaze.
     lowered = d_pitch > config.down_min_pitch_deg
-    out[lowered & (down_evidence_deg(signals, base) > config.down_pitch_deg - slack_deg)] = (
-        Attention.DOWN
-    )
-    # Shut lids with the head level are closed eyes; with the head bowed, a look down.
-    out[(lid_ratio < config.closed_ratio) & (head_down < config.down_pitch_deg)] = Attention.CLOSED
+    evidence = down_evidence_deg(signals, base, config)
+    out[lowered & (evidence > config.down_pitch_deg - slack_deg)] = Attention.DOWN
+    # Shut lids with the head level are closed eyes; with the head bowed, or with the lower
+    # lid still where it rests (the upper lid came down over a lowered eye), a look down.
+    shut = (lid_ratio < config.closed_ratio) & (head_down < config.down_pitch_deg)
+    out[shut & ~_lower_lid_rests(signals, base, config)] = Attention.CLOSED
     out[~signals.face_present] = Attention.ABSENT
     return out
+
+
+def _lower_lid_rests(signals: Signals, base: Baseline, config: PipelineConfig) -> B:
+    """Frames whose lower lid stays near its attending place (NaN baseline: none)."""
+    ratio = signals.lower_lid.astype(np.float64) / base.lower_lid
+    return np.asarray(ratio >= config.closed_lower_lid_min)
 
 
 def raw_states(signals: Signals, base: Baseline, config: PipelineConfig) -> States:
@@ -181,6 +249,7 @@ def _join_flutter(signals: Signals, base: Baseline, config: PipelineConfig, out:
     lid_ratio = signals.eye_openness.astype(np.float64) / base.eye_openness
     head_down = base.head_pitch_deg - signals.head_pitch_deg.astype(np.float64)
     slit = (lid_ratio < config.nearly_closed_ratio) & (head_down < config.down_pitch_deg)
+    slit &= ~_lower_lid_rests(signals, base, config)
     closed = out == Attention.CLOSED
     beside = np.zeros_like(closed)
     beside[1:] |= closed[:-1]
@@ -201,7 +270,17 @@ def classify(signals: Signals, config: PipelineConfig | None = None) -> Attentio
         The states and the baseline they were judged against.
     """
     config = config or PipelineConfig()
-    base = learn_baseline(signals, config)
+    return judge(signals, learn_baseline(signals, config), config)
+
+
+def judge(signals: Signals, base: Baseline | None, config: PipelineConfig) -> AttentionSeries:
+    """Per-frame attention states against a given baseline (None: no face to learn from).
+
+    Args:
+        signals: `(T,)` signals of one participant.
+        base: the attending direction, from `learn_baseline`.
+        config: thresholds.
+    """
     if base is None:
         states = np.full(len(signals), Attention.ABSENT, dtype=np.int8)
         states[signals.face_present] = Attention.AWAY

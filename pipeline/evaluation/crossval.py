@@ -13,6 +13,7 @@ confusions less the held-out clip's, so a fold costs a subtraction, not a new se
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, cast
@@ -20,10 +21,11 @@ from typing import Any, cast
 import numpy as np
 import numpy.typing as npt
 
-from pipeline.attention.calibrate import classify
+from pipeline.attention.calibrate import judge, learn_baseline
 from pipeline.attention.signals import compute_signals
 from pipeline.config import FIT_GRID, PipelineConfig
 from pipeline.evaluation.evaluate import (
+    N_STATES,
     ClipScore,
     EvalReport,
     LabelFile,
@@ -31,6 +33,7 @@ from pipeline.evaluation.evaluate import (
     report_to_json,
     score_clip,
     summarize,
+    truth_for,
 )
 from pipeline.types import LandmarkSeries, StateArray
 
@@ -80,12 +83,33 @@ def _confusions(
     clips: Sequence[Clip], points: list[dict[str, float]], base: PipelineConfig
 ) -> tuple[IntArray, list[list[ClipScore]]]:
     """`(P, K, 5, 5)` confusions of every grid point on every clip, and the clip scores."""
+    per_clip = [_clip_confusions(clip, points, base) for clip in clips]
+    confusion = np.stack(per_clip, axis=1)
     scores = [
-        [score_clip(clip.label, *clip.predict(with_values(base, point))) for clip in clips]
-        for point in points
+        [_clip_score(clip.label.name, confusion[p, k]) for k, clip in enumerate(clips)]
+        for p in range(len(points))
     ]
-    confusion = np.array([[s.confusion for s in row] for row in scores], dtype=np.int64)
-    return confusion.reshape(len(points), len(clips), *confusion.shape[-2:]), scores
+    return confusion, scores
+
+
+def _clip_confusions(clip: Clip, points: list[dict[str, float]], base: PipelineConfig) -> IntArray:
+    """`(P, 5, 5)`: the clip's truth is looked up once; only the predictions change."""
+    first = score_clip(clip.label, *clip.predict(with_values(base, points[0])))
+    timestamp_ms, _ = clip.predict(base)
+    truth = truth_for(clip.label, timestamp_ms)
+    scored = truth >= 0
+    out = np.empty((len(points), N_STATES, N_STATES), dtype=np.int64)
+    out[0] = first.confusion
+    for p, point in enumerate(points[1:], start=1):
+        _, predicted = clip.predict(with_values(base, point))
+        flat = truth[scored].astype(np.int64) * N_STATES + predicted[scored]
+        out[p] = np.bincount(flat, minlength=N_STATES * N_STATES).reshape(N_STATES, N_STATES)
+    return out
+
+
+def _clip_score(name: str, confusion: IntArray) -> ClipScore:
+    n, correct = int(confusion.sum()), int(np.trace(confusion))
+    return ClipScore(name, n, correct, correct / n if n else math.nan, confusion)
 
 
 def macro_f1(confusion: IntArray, min_support: int) -> FloatArray:
@@ -206,13 +230,14 @@ def cross_validate(
 def clip_from_series(label: LabelFile, series: LandmarkSeries) -> Clip:
     """A clip whose states are predicted from its landmarks under any config.
 
-    The signals are computed once: the fitted fields are thresholds of the states, which
-    the signals do not depend on.
+    The signals and the baseline are computed once: the fitted fields are thresholds of the
+    states, which neither depends on.
     """
     signals = compute_signals(series)
+    base = learn_baseline(signals, PipelineConfig())
 
     def predict(config: PipelineConfig) -> tuple[npt.NDArray[Any], StateArray]:
-        states = classify(signals, config)
+        states = judge(signals, base, config)
         return states.timestamp_ms, states.attention
 
     return Clip(label, predict)
