@@ -264,7 +264,7 @@ FIT_GRID: dict[str, tuple[float, ...]] = {
     "down_pitch_deg": (10.0, 11.5),
     "down_eye_pitch_gain": (1.0, 2.0, 3.0),
     "down_lid_rise_max": (0.0, 0.15, 0.3),
-    "down_lower_lid_weight": (0.0, 0.5, 1.0),
+    "down_lower_lid_weight": (0.0, 1.0),
     "closed_ratio": (0.45, 0.5),
     "closed_lower_lid_min": (0.6, 9.0),
 }

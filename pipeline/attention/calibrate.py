@@ -200,26 +200,42 @@ def down_evidence_deg(signals: Signals, base: Baseline, config: PipelineConfig) 
     return np.asarray(d_pitch + 40.0 * np.clip(lid_drop, -config.down_lid_rise_max, 0.6))
 
 
-def _label(signals: Signals, base: Baseline, config: PipelineConfig, slack_deg: float) -> States:
-    """States from fixed thresholds, each lowered by slack_deg (used to stay in a state)."""
+def _away(signals: Signals, base: Baseline, config: PipelineConfig, slack_deg: float) -> B:
+    """Looking sideways or up, beyond thresholds lowered by `slack_deg`."""
     d_yaw = np.abs(signals.gaze_yaw_deg.astype(np.float64) - base.gaze_yaw_deg)
-    d_up = signals.gaze_pitch_deg.astype(np.float64) - base.gaze_pitch_deg
-    lid_ratio = signals.eye_openness.astype(np.float64) / base.eye_openness
-    head_down = base.head_pitch_deg - signals.head_pitch_deg.astype(np.float64)
     turn = np.abs(signals.head_yaw_deg.astype(np.float64) - base.head_yaw_deg)
     away_yaw = config.away_yaw_deg + config.away_head_turn_slack * turn
-    away = (d_yaw > away_yaw - slack_deg) | (d_up > config.away_up_deg - slack_deg)
-    out = np.full(len(signals), Attention.SCREEN, dtype=np.int8)
-    out[away] = Attention.AWAY
-    d_pitch = pitch_drop_deg(signals, base, config.down_eye_pitch_gain)
+    # A head tilted back over eyes kept on the screen narrows the lids (the eyes turn down in
+    # the head), which cancels the tilt as lowered lids add to a look down.
+    lid_ratio = signals.eye_openness.astype(np.float64) / base.eye_openness
+    d_up = signals.gaze_pitch_deg.astype(np.float64) - base.gaze_pitch_deg
+    d_up -= 40.0 * np.clip(1.0 - lid_ratio, 0.0, 0.6)
+    return np.asarray((d_yaw > away_yaw - slack_deg) | (d_up > config.away_up_deg - slack_deg))
+
+
+def _down(signals: Signals, base: Baseline, config: PipelineConfig, slack_deg: float) -> B:
+    """Looking down beyond a threshold lowered by `slack_deg`."""
     # Narrowed lids alone are a squint or a closing eye; a look down also lowers the gaze.
-    lowered = d_pitch > config.down_min_pitch_deg
+    lowered = pitch_drop_deg(signals, base, config.down_eye_pitch_gain) > config.down_min_pitch_deg
     evidence = down_evidence_deg(signals, base, config)
-    out[lowered & (evidence > config.down_pitch_deg - slack_deg)] = Attention.DOWN
-    # Shut lids with the head level are closed eyes; with the head bowed, or with the lower
-    # lid still where it rests (the upper lid came down over a lowered eye), a look down.
+    return np.asarray(lowered & (evidence > config.down_pitch_deg - slack_deg))
+
+
+def _closed(signals: Signals, base: Baseline, config: PipelineConfig) -> B:
+    """Shut lids with the head level; with the head bowed, or with the lower lid still where
+    it rests (the upper lid came down over a lowered eye), they are a look down."""
+    lid_ratio = signals.eye_openness.astype(np.float64) / base.eye_openness
+    head_down = base.head_pitch_deg - signals.head_pitch_deg.astype(np.float64)
     shut = (lid_ratio < config.closed_ratio) & (head_down < config.down_pitch_deg)
-    out[shut & ~_lower_lid_rests(signals, base, config)] = Attention.CLOSED
+    return np.asarray(shut & ~_lower_lid_rests(signals, base, config))
+
+
+def _label(signals: Signals, base: Baseline, config: PipelineConfig, slack_deg: float) -> States:
+    """States from fixed thresholds, each lowered by slack_deg (used to stay in a state)."""
+    out = np.full(len(signals), Attention.SCREEN, dtype=np.int8)
+    out[_away(signals, base, config, slack_deg)] = Attention.AWAY
+    out[_down(signals, base, config, slack_deg)] = Attention.DOWN
+    out[_closed(signals, base, config)] = Attention.CLOSED
     out[~signals.face_present] = Attention.ABSENT
     return out
 
