@@ -259,12 +259,13 @@ class PipelineConfig:
 # repeats the search without each clip in turn to score what a new recording can expect.
 # Each grid brackets the hand-chosen value by what its reason allows.
 FIT_GRID: dict[str, tuple[float, ...]] = {
-    "away_yaw_deg": (12.0, 13.5),
-    "away_head_turn_slack": (0.4, 0.6),
-    "down_pitch_deg": (10.0, 11.5),
+    "away_yaw_deg": (10.5, 12.0, 13.5),
+    "away_head_turn_slack": (0.2, 0.4, 0.6),
+    "down_pitch_deg": (10.0, 11.5, 13.0),
     "down_eye_pitch_gain": (1.0, 2.0, 3.0),
     "down_lid_rise_max": (0.0, 0.15, 0.3),
     "down_lower_lid_weight": (0.0, 1.0),
     "closed_ratio": (0.45, 0.5),
+    # 9: off (the lower lid never rests that far down).
     "closed_lower_lid_min": (0.6, 9.0),
 }

@@ -80,17 +80,19 @@ def test_no_face_means_absent_and_no_baseline() -> None:
 def _labelled(data_dir: Path) -> list[evaluate.LabelFile]:
     labels = [
         lab
-        for lab in evaluate.load_labels(data_dir)
+        for lab in evaluate.load_labels(data_dir, [LANDMARKS_DIR.parent / "labels"])
         if (LANDMARKS_DIR / f"{lab.name}.npz").exists()
     ]
-    assert len(labels) >= 20, "labelled recordings missing: run `make recordings`"
+    assert len(labels) >= 41, "labelled recordings missing: run `make recordings`"
     return labels
 
 
 def test_recorded_labelled_clips_meet_the_accuracy_bar(data_dir: Path) -> None:
-    # The same scoring as `cuewatch eval`, on the committed recordings of the labelled clips.
+    # The same scoring as `cuewatch eval`, on the committed recordings of the labelled clips
+    # (shared and the project's own). In sample: the fitted values were chosen on these clips;
+    # tests/test_crossval.py holds the cross-validated floor.
     clips = [evaluate.score_clip(lab, *_states(lab.name)) for lab in _labelled(data_dir)]
     report = evaluate.summarize(clips)
-    assert set(report.macro_states) >= {"screen", "down", "away"}
-    assert report.macro_f1 >= 0.85, evaluate.format_report(report)
-    assert report.screen_f1 >= 0.93, evaluate.format_report(report)
+    assert set(report.macro_states) >= {"screen", "down", "away", "closed", "absent"}
+    assert report.macro_f1 >= 0.91, evaluate.format_report(report)
+    assert report.screen_f1 >= 0.97, evaluate.format_report(report)
