@@ -72,8 +72,6 @@ def evaluate(args: argparse.Namespace) -> int:
         print(ev.format_report(shipped))
         _write_json(args.json_out, ev.report_to_json(shipped))
         return 0
-    if len(clips) < 2:
-        return _fail(f"--cv needs at least two labelled clips, found {len(clips)}")
     return _print_cv(args, config, clips, shipped)
 
 
@@ -82,8 +80,12 @@ def _print_cv(
 ) -> int:
     from pipeline.evaluation import evaluate as ev
     from pipeline.evaluation.crossval import cross_validate, cv_to_json, format_cv
+    from pipeline.evaluation.provenance import data_dir_groups
 
-    result = cross_validate(clips, config)
+    groups = data_dir_groups(args.data_dir, [c.label.name for c in clips])
+    if len(set(groups)) < 2:
+        return _fail(f"--cv needs at least two labelled recordings, found {len(set(groups))}")
+    result = cross_validate(clips, config, groups=groups)
     print("== in sample: PipelineConfig as shipped, scored on the clips it was tuned on ==")
     print(ev.format_report(shipped))
     print(format_cv(result))

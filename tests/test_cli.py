@@ -221,4 +221,4 @@ def test_eval_cv_needs_two_clips_to_hold_one_out(tmp_path: Path) -> None:
     one = _data_dir_with(tmp_path, "vox_downcast")
     args = ("--cv", "--cache", str(LANDMARKS_DIR), "--no-project-labels")
     result = cuewatch("eval", str(one), *args)
-    assert result.returncode == 2 and "at least two labelled clips" in result.stderr
+    assert result.returncode == 2 and "at least two labelled recordings" in result.stderr

@@ -24,6 +24,7 @@ from pipeline.evaluation.crossval import (
     grid_points,
     macro_f1,
 )
+from pipeline.evaluation.provenance import assembled_from, data_dir_groups, recording_groups
 from pipeline.types import Attention
 from tests.conftest import LANDMARKS_DIR, recording
 
@@ -126,6 +127,53 @@ def test_cross_validate_rejects(clips: list[Clip], grid: dict[str, Any], match: 
         cross_validate(clips, grid=grid)
 
 
+def test_clips_of_one_recording_are_held_out_together() -> None:
+    # b is a composite of a (the same frames): holding out a alone would leave b's copy of
+    # them to vote for the value a is scored with. d's one scored wobble frame (1000 ms)
+    # argues for 10 only once a and b are both out.
+    clips = [
+        _glance_clip("a", 7.0),
+        _glance_clip("b", 7.0),
+        _glance_clip("c", 12.0),
+        Clip(_label("d", [(0, 1400, "screen")]), _glance_clip("d", 8.0).predict),
+    ]
+    result = cross_validate(clips, grid=GRID, min_support=1, groups=["a", "a", "c", "d"])
+    without_ab, _ = fit_values(clips[2:], grid=GRID, min_support=1)
+    assert result.fold_values["away_yaw_deg"][:2] == [without_ab["away_yaw_deg"]] * 2
+    # Clip by clip instead, b's copy of a's glance picks 5 for a (and a's for b).
+    alone = cross_validate(clips, grid=GRID, min_support=1)
+    assert alone.fold_values["away_yaw_deg"][:2] == [5.0, 5.0]
+    assert without_ab == {"away_yaw_deg": 10.0}
+
+
+README_ROWS = """| file | source | licence |
+| --- | --- | --- |
+| `videos/webcam_office_man.avi` | liulianjushi/OpenFace_Python @ 60ed1256 | OpenFace |
+| `videos/layout_grid.mp4` | assembled from four clips above (tiles in `layouts/g.json`) | x |
+| `videos/composite_a.mp4` | assembled from `webcam_office_man.avi` | as source |
+| `videos/composite_b.mp4` | assembled from `talk_suit.mp4` + `composite_a.mp4` | as sources |
+"""
+
+
+def test_composites_join_the_recordings_they_were_assembled_from() -> None:
+    sources = assembled_from(README_ROWS)
+    # the layout row names no clip (its tiles are in another file); the others name theirs
+    assert sources == {
+        "composite_a": ["webcam_office_man"],
+        "composite_b": ["talk_suit", "composite_a"],
+    }
+    names = ["composite_a", "composite_b", "other", "webcam_office_man"]
+    # b joins a, which joins the office clip; talk_suit is not labelled and joins nothing
+    assert recording_groups(names, sources) == ["composite_a"] * 2 + ["other", "composite_a"]
+
+
+def test_the_shared_composites_go_with_their_source(data_dir: Path) -> None:
+    names = ["composite_camera_off_and_back", "composite_side_by_side_call", "talk_blazer"]
+    names.append("webcam_office_man")
+    groups = data_dir_groups(data_dir, names)
+    assert groups[0] == groups[1] == groups[3] != groups[2]
+
+
 # --- the real figures ---------------------------------------------------------------------
 
 
@@ -141,7 +189,9 @@ def _recorded_clips(data_dir: Path) -> list[Clip]:
 
 @pytest.mark.slow
 def test_shipped_values_are_the_fit_and_hold_up_held_out(data_dir: Path) -> None:
-    result = cross_validate(_recorded_clips(data_dir))
+    clips = _recorded_clips(data_dir)
+    groups = data_dir_groups(data_dir, [c.label.name for c in clips])
+    result = cross_validate(clips, groups=groups)
     shipped = PipelineConfig().as_dict()
     # `cuewatch fit` wrote these into PipelineConfig: regenerate after changing the model.
     assert {k: shipped[k] for k in FIT_GRID} == result.fitted, format_cv(result)

@@ -3,11 +3,12 @@
 The values `cuewatch fit` chooses (the `FIT_GRID` fields of `PipelineConfig`) are picked by a
 grid search for the best macro-F1 over the labelled clips. Scored on those same clips, that
 flatters them; `cross_validate` also repeats the search once per clip without it (leave one
-clip out) and scores each clip with the values fitted on the others, which is what a new
-recording can expect.
+clip out; a composite and the clip it was assembled from go out together, as one recording)
+and scores each clip with the values fitted on the others, which is what a new recording can
+expect.
 
 Every grid point is scored on every clip once; a fold's fit is then the argmax over the pooled
-confusions less the held-out clip's, so a fold costs a subtraction, not a new search.
+confusions less the held-out clips', so a fold costs a subtraction, not a new search.
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ class CrossValidation:
     Attributes:
         fitted: `FIT_GRID` field -> value fitted on every clip.
         in_sample: every clip scored with `fitted` (the values were chosen on these clips).
-        cross_validated: every clip scored with the values fitted on the other clips.
+        cross_validated: every clip scored with the values fitted on the other recordings.
         fold_values: `FIT_GRID` field -> the value each fold chose, in clip order.
     """
 
@@ -150,6 +151,10 @@ class _Search:
     centrality: FloatArray
     min_support: int
 
+    @property
+    def tie_break(self) -> tuple[FloatArray, int]:
+        return self.centrality, self.min_support
+
 
 def _search(
     clips: Sequence[Clip],
@@ -193,31 +198,40 @@ def cross_validate(
     base: PipelineConfig | None = None,
     grid: dict[str, tuple[float, ...]] = FIT_GRID,
     min_support: int | None = None,
+    groups: Sequence[str] | None = None,
 ) -> CrossValidation:
-    """Fits the grid on all clips and, once per clip, on all the others.
+    """Fits the grid on all clips and, once per recording, on all the others.
 
     Args:
-        clips: the labelled clips (at least two).
+        clips: the labelled clips (at least two recordings).
         base: the config whose other fields stay as they are; defaults to `PipelineConfig()`.
         grid: config field -> candidate values.
         min_support: true frames a state needs to count in macro-F1 (default as `summarize`).
+        groups: each clip's recording (`provenance.recording_groups`): clips of one recording
+            are held out together. Default: every clip its own.
 
     Returns:
-        The values fitted on every clip, their in-sample scores, and the leave-one-clip-out
-        scores with each fold's values.
+        The values fitted on every clip, their in-sample scores, and the held-out scores
+        with each clip's fold values.
 
     Raises:
-        ValueError: fewer than two clips, or a grid field that `PipelineConfig` lacks.
+        ValueError: fewer than two recordings, `groups` of the wrong length, or a grid field
+            that `PipelineConfig` lacks.
     """
-    if len(clips) < 2:
-        raise ValueError(f"cross-validation needs at least two clips, got {len(clips)}")
+    group_of = np.asarray(list(groups) if groups is not None else range(len(clips)))
+    if group_of.shape[0] != len(clips):
+        raise ValueError(f"groups has {group_of.shape[0]} entries for {len(clips)} clips")
+    recordings = len(set(group_of.tolist()))
+    if recordings < 2:
+        raise ValueError(f"cross-validation needs at least two clips, got {recordings}")
     found = _search(clips, base or PipelineConfig(), grid, min_support)
     total = found.confusion.sum(axis=1)
     best_all = _best(total, found.centrality, found.min_support)
-    folds = [
-        _best(total - found.confusion[:, k], found.centrality, found.min_support)
-        for k in range(len(clips))
-    ]
+    fold_of = {
+        g: _best(total - found.confusion[:, group_of == g].sum(axis=1), *found.tie_break)
+        for g in set(group_of.tolist())
+    }
+    folds = [fold_of[g] for g in group_of.tolist()]
     held_out = [found.scores[p][k] for k, p in enumerate(folds)]
     return CrossValidation(
         fitted=found.points[best_all],
@@ -244,7 +258,7 @@ def clip_from_series(label: LabelFile, series: LandmarkSeries) -> Clip:
 
 
 def _fold_lines(result: CrossValidation) -> list[str]:
-    lines = ["fitted values: on every clip; range chosen by the leave-one-clip-out folds"]
+    lines = ["fitted values: on every clip; range chosen by the leave-one-recording-out folds"]
     for name, value in result.fitted.items():
         folds = result.fold_values[name]
         lines.append(f"  {name:<22}{value:>8g}   folds {min(folds):g}-{max(folds):g}")
@@ -259,7 +273,7 @@ def format_cv(result: CrossValidation) -> str:
             "",
             "== in sample: the fitted values, scored on the clips they were fitted on ==",
             format_report(result.in_sample),
-            "== cross-validated: each clip scored with values fitted on the other clips ==",
+            "== cross-validated: each clip scored with values fitted on the other recordings ==",
             format_report(result.cross_validated),
         ]
     )
