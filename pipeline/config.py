@@ -77,7 +77,7 @@ class PipelineConfig:
 
     # --- states ------------------------------------------------------------------------------
     # Gaze further than this from the baseline (yaw) is "away".
-    away_yaw_deg: float = 12.0
+    away_yaw_deg: float = 13.5
     # Looking up this far above the baseline is "away" (people rarely look up at a screen).
     away_up_deg: float = 14.0
     # Below the baseline by this much combined evidence (degrees of pitch) is "down".
@@ -97,7 +97,7 @@ class PipelineConfig:
     # A head turned from the attending direction makes the eye-in-head angle less sure (its
     # gain varies with the head angle and the person): the away threshold grows by this many
     # degrees per degree of head turn.
-    away_head_turn_slack: float = 0.4
+    away_head_turn_slack: float = 0.6
     # Lids wider than when attending are eyes raised in the head (the upper lid follows the
     # eye), as when a lowered head keeps the eyes on the screen: a widening up to this share
     # of the attending aperture counts against a look down.

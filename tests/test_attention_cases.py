@@ -35,6 +35,9 @@ def _shares(name: str, start_ms: int, end_ms: int) -> dict[Attention, float]:
         # ... while eye-only glances aside, with the head still, stay away
         ("webcam_office_man", 6800, 7400, Attention.AWAY, 0.9),
         ("webcam_office_man", 11600, 12000, Attention.AWAY, 0.9),
+        # eye-only glances far to either side: away, though the iris then reads lower
+        # against the slanting eye corners (as much as 13 degrees of "down" with gain 2)
+        ("studio_d0_glance", 640, 2400, Attention.AWAY, 0.9),
         # a phone selfie turning the head with the eyes on the lens
         (
             "phone_selfie_young_man_head_turns_eyes_on_camera_camera_covered",

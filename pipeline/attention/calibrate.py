@@ -17,6 +17,12 @@ F = npt.NDArray[np.float64]
 B = npt.NDArray[np.bool_]
 States = npt.NDArray[np.int8]
 
+# Beside a sideways look, a look down needs the head lowered this far (degrees) ...
+HEAD_LOWERED_DEG = 5.0
+# ... or the upper lid come down by this share of the attending aperture (a blink-free,
+# relaxed lid wanders by about a tenth).
+LIDS_LOWERED_SHARE = 0.15
+
 
 def pitch_drop_deg(signals: Signals, base: Baseline, eye_gain: float = 1.0) -> F:
     """How far below the attending direction the head and eyes point, in pitch degrees.
@@ -87,11 +93,25 @@ def _closed(signals: Signals, base: Baseline, config: PipelineConfig) -> B:
     return np.asarray(shut & ~_lower_lid_rests(signals, base, config))
 
 
+def _iris_only(signals: Signals, base: Baseline) -> B:
+    """Frames whose only sign of a look down is the iris: head level, lids as attending.
+
+    An iris far to the side of the eye also reads lower against the eye corners (the lid
+    opening slants), so beside a sideways look it is not a look down.
+    """
+    head_down = base.head_pitch_deg - signals.head_pitch_deg.astype(np.float64)
+    narrowed = upper_lid_drop(signals, base, 1.0) > LIDS_LOWERED_SHARE
+    return np.asarray((head_down < HEAD_LOWERED_DEG) & ~narrowed)
+
+
 def _label(signals: Signals, base: Baseline, config: PipelineConfig, slack_deg: float) -> States:
     """States from fixed thresholds, each lowered by slack_deg (used to stay in a state)."""
     out = np.full(len(signals), Attention.SCREEN, dtype=np.int8)
-    out[_away(signals, base, config, slack_deg)] = Attention.AWAY
-    out[_down(signals, base, config, slack_deg)] = Attention.DOWN
+    away = _away(signals, base, config, slack_deg)
+    out[away] = Attention.AWAY
+    out[_down(signals, base, config, slack_deg) & ~(away & _iris_only(signals, base))] = (
+        Attention.DOWN
+    )
     out[_closed(signals, base, config)] = Attention.CLOSED
     out[~signals.face_present] = Attention.ABSENT
     return out
