@@ -256,7 +256,7 @@ class PipelineConfig:
 # --- fitted values (issue 12) ------------------------------------------------------------------
 # The fields below are chosen by `cuewatch fit DATA_DIR` (pipeline/evaluation/crossval.py): a
 # grid search for the best macro-F1 over the labelled clips. `cuewatch eval DATA_DIR --cv`
-# repeats the search without each clip in turn to score what a new recording can expect.
+# repeats the search without each recording in turn to score what a new one can expect.
 # Each grid brackets the hand-chosen value by what its reason allows.
 FIT_GRID: dict[str, tuple[float, ...]] = {
     "away_yaw_deg": (10.5, 12.0, 13.5),
