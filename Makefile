@@ -36,9 +36,10 @@ bench: setup
 	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)
 
 # Landmark recordings the tests replay (landmarks only, no pixels), made by the project's
-# own command from the shared clips: the labelled ones plus a few for note-taking splices.
+# own command from the shared clips: the labelled ones (shared labels and tests/data/labels)
+# plus a few for note-taking splices.
 RECORDINGS_DIR := tests/data/landmarks
-RECORD_CLIPS := $(shell python3 -c "import json,glob; print(' '.join(sorted(json.load(open(f))['video'] for f in glob.glob('../shared/data/labels/*.json'))))" 2>/dev/null) \
+RECORD_CLIPS := $(shell python3 -c "import json,glob; print(' '.join(sorted(json.load(open(f))['video'] for f in glob.glob('../shared/data/labels/*.json') + glob.glob('tests/data/labels/*.json'))))" 2>/dev/null) \
 	videos/selfie_d3_looks_down.mp4 \
 	videos/composite_camera_off_and_back.mp4 videos/vox_eyes_down.mp4
 

@@ -65,21 +65,49 @@ class PipelineConfig:
     # look to the side out.
     calibration_radius_deg: float = 10.0
 
+    # --- baseline sanity: when the recording shows no screen direction (issue 12) -----------
+    # Open eyes measure 0.25-0.35 of the eye width (lid gap / width); an attending cluster
+    # below this has the lids lowered or shut throughout (a phone in the lap, dozing) ...
+    prior_min_open_aperture: float = 0.17
+    # ... and one gazing further than this below the camera is a look down, not a screen (a
+    # laptop screen's centre sits 15-20 degrees below its camera at arm's length).
+    prior_max_below_camera_deg: float = 25.0
+    # The lids of an ordinary open eye, standing in for the person's own when that happens.
+    prior_open_aperture: float = 0.28
+
     # --- states ------------------------------------------------------------------------------
     # Gaze further than this from the baseline (yaw) is "away".
-    away_yaw_deg: float = 12.0
+    away_yaw_deg: float = 13.5
     # Looking up this far above the baseline is "away" (people rarely look up at a screen).
     away_up_deg: float = 14.0
     # Below the baseline by this much combined evidence (degrees of pitch) is "down".
-    down_pitch_deg: float = 10.0
+    down_pitch_deg: float = 11.5
     # ... of which at least this much must be head or iris pitch, not the lids alone.
     down_min_pitch_deg: float = 3.0
     # Lid aperture below this fraction of the person's own open-eye baseline is "closed"
     # (unless the gaze evidence says the eyes are lowered, which also narrows the lids).
-    closed_ratio: float = 0.45
+    closed_ratio: float = 0.5
+    # ... unless the lower lid stays at least this share of its attending drop below the eye
+    # corners: closing lids meet part-way (the lower one rising, to about 0.2-0.5 of it),
+    # while over a lowered eye the upper lid comes down and the lower one stays (0.6-0.75).
+    closed_lower_lid_min: float = 0.6
     # Lids this narrow right next to shut ones belong to the same closure (fluttering lids);
     # lowered lids of a look down stay above it (about 0.65-0.8 of the open aperture).
     nearly_closed_ratio: float = 0.6
+    # A head turned from the attending direction makes the eye-in-head angle less sure (its
+    # gain varies with the head angle and the person): the away threshold grows by this many
+    # degrees per degree of head turn.
+    away_head_turn_slack: float = 0.6
+    # Lids wider than when attending are eyes raised in the head (the upper lid follows the
+    # eye), as when a lowered head keeps the eyes on the screen: a widening up to this share
+    # of the attending aperture counts against a look down.
+    down_lid_rise_max: float = 0.15
+    # The face mesh moves the iris less than the eye turns up or down (the lids hide it):
+    # the iris's own pitch counts this many times in a look down (1: as measured).
+    down_eye_pitch_gain: float = 2.0
+    # Narrowed lids count toward a look down by how far the upper lid came down: a raised
+    # lower lid (a smile, a squint) is taken out of the narrowing with this weight.
+    down_lower_lid_weight: float = 1.0
     # Hysteresis: leaving a state needs the evidence to fall this far back, in degrees.
     hysteresis_deg: float = 1.5
     # A closure shorter than this is a blink and does not interrupt the state around it.
@@ -223,3 +251,21 @@ class PipelineConfig:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+# --- fitted values (issue 12) ------------------------------------------------------------------
+# The fields below are chosen by `cuewatch fit DATA_DIR` (pipeline/evaluation/crossval.py): a
+# grid search for the best macro-F1 over the labelled clips. `cuewatch eval DATA_DIR --cv`
+# repeats the search without each recording in turn to score what a new one can expect.
+# Each grid brackets the hand-chosen value by what its reason allows.
+FIT_GRID: dict[str, tuple[float, ...]] = {
+    "away_yaw_deg": (10.5, 12.0, 13.5),
+    "away_head_turn_slack": (0.2, 0.4, 0.6),
+    "down_pitch_deg": (10.0, 11.5, 13.0),
+    "down_eye_pitch_gain": (1.0, 2.0, 3.0),
+    "down_lid_rise_max": (0.0, 0.15, 0.3),
+    "down_lower_lid_weight": (0.0, 1.0),
+    "closed_ratio": (0.45, 0.5),
+    # 9: off (the lower lid never rests that far down).
+    "closed_lower_lid_min": (0.6, 9.0),
+}

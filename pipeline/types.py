@@ -165,8 +165,10 @@ class Signals:
     pitch > 0 = head up, roll > 0 = head tilted clockwise in the image (AFLW2000 conventions).
     Eye-in-head and gaze follow the same signs (yaw > 0 = looking toward image-left,
     pitch > 0 = looking up). `eye_openness` is lid aperture / eye width (about 0.25-0.35 for an
-    open eye, < 0.1 closed). `hands_low` is true when a visible hand is in the lower third of
-    the image; `hand_motion` is the mean hand-centre speed in image widths per second.
+    open eye, < 0.1 closed); `lower_lid` is how far the lower lid sits below the eye-corner
+    line, in eye widths (it stays in a look down and rises as the lids close). `hands_low` is
+    true when a visible hand is in the lower third of the image; `hand_motion` is the mean
+    hand-centre speed in image widths per second.
     """
 
     timestamp_ms: IntArray
@@ -180,6 +182,7 @@ class Signals:
     gaze_yaw_deg: FloatArray
     gaze_pitch_deg: FloatArray
     eye_openness: FloatArray
+    lower_lid: FloatArray
     hands_visible: npt.NDArray[np.int8]
     hands_low: BoolArray
     hand_motion: FloatArray
@@ -199,9 +202,24 @@ class Baseline:
     eye_openness: float
     spread_deg: float
     frames_used: int
+    # Head yaw of the attending cluster: a head turned from it, eyes on the same screen,
+    # reads less surely (the eye-in-head gain varies with the head angle and the person).
+    head_yaw_deg: float = 0.0
+    # "recording": learned from this recording; "prior": the recording showed no plausible
+    # screen direction (lids far below the human range, gaze far below the camera), so the
+    # camera prior stands in.
+    source: str = "recording"
+    # The lower lid's place when attending (`Signals.lower_lid`); NaN when unknown.
+    lower_lid: float = float("nan")
 
-    def as_dict(self) -> dict[str, float | int]:
-        return {k: (round(v, 2) if isinstance(v, float) else v) for k, v in self.__dict__.items()}
+    def as_dict(self) -> dict[str, float | int | str | None]:
+        return {k: _rounded(v) for k, v in self.__dict__.items()}
+
+
+def _rounded(value: float | int | str) -> float | int | str | None:
+    if not isinstance(value, float):
+        return value
+    return round(value, 2) if np.isfinite(value) else None
 
 
 @dataclass(frozen=True)

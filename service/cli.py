@@ -1,4 +1,5 @@
-"""The `cuewatch` command: analyze, record, eval, eval-verbal (pipeline), serve, worker (service).
+"""The `cuewatch` command: analyze, record, eval, fit, eval-verbal (pipeline), serve, worker
+(service).
 
 Heavy modules are imported inside the subcommands so that `cuewatch serve` never loads
 mediapipe into the API process.
@@ -58,7 +59,32 @@ def _add_eval(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--json", dest="json_out", default=None, help="also write the scores as JSON")
     p.add_argument("--fps", type=float, default=None)
     p.add_argument("--cache", default=None, help="directory of landmark recordings to reuse")
-    p.set_defaults(handler=_run("service.cli_pipeline", "evaluate"))
+    p.add_argument(
+        "--cv",
+        action="store_true",
+        help="also fit the fitted thresholds without each clip in turn (leave-one-clip-out)",
+    )
+    _add_label_options(p)
+    p.set_defaults(handler=_run("service.cli_eval", "evaluate"))
+
+
+def _add_label_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--project-labels",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also read the project's own labels in tests/data/labels (default: yes)",
+    )
+
+
+def _add_fit(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("fit", help="fit the fitted thresholds of PipelineConfig to labelled clips")
+    p.add_argument("data_dir")
+    p.add_argument("--json", dest="json_out", default=None, help="also write them as JSON")
+    p.add_argument("--fps", type=float, default=None)
+    p.add_argument("--cache", default=None, help="directory of landmark recordings to reuse")
+    _add_label_options(p)
+    p.set_defaults(handler=_run("service.cli_eval", "fit"))
 
 
 def _add_eval_verbal(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -110,8 +136,8 @@ def _run(module: str, func: str) -> Handler:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cuewatch", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    adders = (_add_analyze, _add_record, _add_eval, _add_eval_verbal, _add_serve, _add_worker)
-    for add in (*adders, _add_db):
+    adders = (_add_analyze, _add_record, _add_eval, _add_fit, _add_eval_verbal, _add_serve)
+    for add in (*adders, _add_worker, _add_db):
         add(sub)
     return parser
 

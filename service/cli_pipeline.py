@@ -1,16 +1,13 @@
-"""The pipeline subcommands of `cuewatch`: analyze, record, eval."""
+"""The pipeline subcommands of `cuewatch`: analyze, record (eval and fit: cli_eval)."""
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
 from pathlib import Path
 from typing import Any, TextIO
-
-import numpy.typing as npt
 
 from pipeline.config import PipelineConfig
 from pipeline.types import DecodeError
@@ -126,46 +123,3 @@ def record(args: argparse.Namespace) -> int:
         f"(of {len(rec.people)}, box {box}), face in {seen:.0%}"
     )
     return 0
-
-
-def evaluate(args: argparse.Namespace) -> int:
-    """`cuewatch eval DATA_DIR`: scores the states against the labelled clips."""
-    from pipeline.evaluation import evaluate as ev
-
-    config = _config(args)
-    cache = Path(args.cache) if args.cache else None
-
-    def predict(label: ev.LabelFile) -> tuple[npt.NDArray[Any], npt.NDArray[Any]]:
-        return _predict(label, config, cache)
-
-    def on_clip(name: str, i: int, n: int) -> None:
-        print(f"[{i + 1}/{n}] {name}", file=sys.stderr)
-
-    data_dir = Path(args.data_dir)
-    if not (data_dir / "labels").is_dir():
-        return _fail(f"no labels/ folder in {str(data_dir)!r}")
-    report = ev.run_eval(data_dir, predict, on_clip)
-    print(ev.format_report(report))
-    if args.json_out:
-        Path(args.json_out).write_text(json.dumps(ev.report_to_json(report), indent=1))
-    return 0
-
-
-def _predict(label: Any, config: PipelineConfig, cache: Path | None) -> tuple[Any, Any]:
-    from pipeline.analyze import analyse_series, locate_and_record
-    from pipeline.people.record import Hooks
-    from pipeline.types import LandmarkSeries
-
-    cached = cache / f"{label.name}.npz" if cache else None
-    if cached is not None and cached.exists():
-        series = LandmarkSeries.load(cached)
-    else:
-        box = label.participant_box
-        spec = "auto" if box is None else ",".join(str(v) for v in box)
-        rec, chosen = locate_and_record(label.video, config, spec, Hooks())
-        series = rec.people[chosen].series
-        if cached is not None:
-            cached.parent.mkdir(parents=True, exist_ok=True)
-            series.save(cached)
-    states = analyse_series(series, config).person.states
-    return states.timestamp_ms, states.attention

@@ -55,6 +55,7 @@ def signals_for(
         gaze_yaw_deg=_nan(n),
         gaze_pitch_deg=_nan(n),
         eye_openness=_nan(n),
+        lower_lid=_nan(n),
         hands_visible=visible,
         hands_low=low,
         hand_motion=motion,

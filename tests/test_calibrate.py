@@ -39,8 +39,9 @@ def _share(name: str, start_ms: int, end_ms: int, state: Attention) -> float:
         ("webcam_lab_student", 10000, 13200, Attention.DOWN, 0.8),
         # eyes held shut with fluttering lids: closed, not a string of blinks
         ("selfie_d14_eye_shifts", 5200, 6600, Attention.CLOSED, 0.7),
-        # lots of head turning with the eyes on the lens stays screen
-        ("talk_radio34", 0, 8000, Attention.SCREEN, 0.9),
+        # lots of head turning with the eyes on the lens stays screen (the iris, counted twice
+        # in a look down since issue 12, dips with a 10-degree turn at 0.4-1 s: 4 frames)
+        ("talk_radio34", 0, 8000, Attention.SCREEN, 0.85),
         # a hard side light sweeping across the face
         ("webcam_lighting_sweep", 0, 5800, Attention.SCREEN, 0.95),
     ],
@@ -80,17 +81,19 @@ def test_no_face_means_absent_and_no_baseline() -> None:
 def _labelled(data_dir: Path) -> list[evaluate.LabelFile]:
     labels = [
         lab
-        for lab in evaluate.load_labels(data_dir)
+        for lab in evaluate.load_labels(data_dir, [LANDMARKS_DIR.parent / "labels"])
         if (LANDMARKS_DIR / f"{lab.name}.npz").exists()
     ]
-    assert len(labels) >= 20, "labelled recordings missing: run `make recordings`"
+    assert len(labels) >= 41, "labelled recordings missing: run `make recordings`"
     return labels
 
 
 def test_recorded_labelled_clips_meet_the_accuracy_bar(data_dir: Path) -> None:
-    # The same scoring as `cuewatch eval`, on the committed recordings of the labelled clips.
+    # The same scoring as `cuewatch eval`, on the committed recordings of the labelled clips
+    # (shared and the project's own). In sample: the fitted values were chosen on these clips;
+    # tests/test_crossval.py holds the cross-validated floor.
     clips = [evaluate.score_clip(lab, *_states(lab.name)) for lab in _labelled(data_dir)]
     report = evaluate.summarize(clips)
-    assert set(report.macro_states) >= {"screen", "down", "away"}
-    assert report.macro_f1 >= 0.85, evaluate.format_report(report)
-    assert report.screen_f1 >= 0.93, evaluate.format_report(report)
+    assert set(report.macro_states) >= {"screen", "down", "away", "closed", "absent"}
+    assert report.macro_f1 >= 0.91, evaluate.format_report(report)
+    assert report.screen_f1 >= 0.97, evaluate.format_report(report)

@@ -13,6 +13,7 @@ import av
 import numpy as np
 import pytest
 
+from pipeline.config import FIT_GRID
 from pipeline.outputs.output import FRAME_COLUMNS
 from pipeline.types import ATTENTION_LABELS, LandmarkSeries
 from tests.conftest import LANDMARKS_DIR, shared_path
@@ -148,10 +149,11 @@ def test_eval_on_the_labelled_clips_meets_the_bar(tmp_path: Path, data_dir: Path
     result = cuewatch("eval", str(data_dir), "--json", str(out))
     assert result.returncode == 0, result.stderr
     report = json.loads(out.read_text())
-    # The floor is what the code scores on the enlarged set (39 clips: macro-F1 0.827 when the
-    # set grew); issue 12 raises it with the fixes it measures.
-    assert report["macro_f1"] >= 0.82, result.stdout
-    assert report["screen_f1"] >= 0.93, result.stdout
+    # The floor is what the code scores in sample on the 39 shared clips and the project's 2
+    # (issue 12: macro-F1 0.924, screen-vs-not 0.977; 0.827 before); the cross-validated
+    # figure, which new recordings can expect, is in tests/test_crossval.py.
+    assert report["macro_f1"] >= 0.91, result.stdout
+    assert report["screen_f1"] >= 0.97, result.stdout
     assert "macro" in result.stdout.lower()
 
 
@@ -168,7 +170,55 @@ def test_eval_resolves_videos_relative_to_the_data_dir(tmp_path: Path) -> None:
     shutil.copy(label, tmp_path / "labels" / label.name)
     (tmp_path / "videos").symlink_to(label.parents[1] / "videos")
     out = tmp_path / "eval.json"
-    result = cuewatch("eval", str(tmp_path), "--json", str(out))
+    result = cuewatch("eval", str(tmp_path), "--json", str(out), "--no-project-labels")
     assert result.returncode == 0, result.stderr
     report = json.loads(out.read_text())
     assert report["frames"] > 50 and len(report["clips"]) == 1
+
+
+def _data_dir_with(tmp_path: Path, *names: str) -> Path:
+    """A data folder holding some of the shared labels, the shared videos linked in."""
+    (tmp_path / "labels").mkdir()
+    for name in names:
+        label = shared_path(f"labels/{name}.json")
+        shutil.copy(label, tmp_path / "labels" / label.name)
+    (tmp_path / "videos").symlink_to(shared_path("videos"))
+    return tmp_path
+
+
+CV_CLIPS = ("phone_eyes_center_left_center", "phone_eyes_center_right_center", "vox_downcast")
+
+
+def test_eval_cv_prints_held_out_figures_beside_in_sample(tmp_path: Path) -> None:
+    data = _data_dir_with(tmp_path, *CV_CLIPS)
+    out = tmp_path / "cv.json"
+    args = ("--cv", "--cache", str(LANDMARKS_DIR), "--no-project-labels", "--json", str(out))
+    result = cuewatch("eval", str(data), *args)
+    assert result.returncode == 0, result.stderr
+    assert "in sample" in result.stdout and "cross-validated" in result.stdout
+    report = json.loads(out.read_text())
+    held_out, shipped = report["cross_validated"], report["in_sample"]
+    assert [c["name"] for c in held_out["clips"]] == sorted(CV_CLIPS)
+    assert held_out["frames"] == shipped["frames"] > 100  # the same frames, scored twice
+    assert set(report["fitted"]) == set(FIT_GRID)
+    assert all(len(v) == len(CV_CLIPS) for v in report["fold_values"].values())
+
+
+def test_fit_prints_the_fitted_config_fields(tmp_path: Path) -> None:
+    data = _data_dir_with(tmp_path, *CV_CLIPS)
+    result = cuewatch("fit", str(data), "--cache", str(LANDMARKS_DIR), "--no-project-labels")
+    assert result.returncode == 0, result.stderr
+    for name in FIT_GRID:
+        assert f"    {name}: float = " in result.stdout
+
+
+def test_fit_refuses_a_folder_without_labels(tmp_path: Path) -> None:
+    result = cuewatch("fit", str(tmp_path))
+    assert result.returncode == 2 and "no labels/ folder" in result.stderr
+
+
+def test_eval_cv_needs_two_clips_to_hold_one_out(tmp_path: Path) -> None:
+    one = _data_dir_with(tmp_path, "vox_downcast")
+    args = ("--cv", "--cache", str(LANDMARKS_DIR), "--no-project-labels")
+    result = cuewatch("eval", str(one), *args)
+    assert result.returncode == 2 and "at least two labelled recordings" in result.stderr

@@ -74,3 +74,17 @@ def eye_in_head(face: F, eye: EyePoints) -> tuple[F, F, F]:
     pitch = -np.degrees(np.arcsin(np.clip(EYE_WIDTH_IN_RADII * dy, -1, 1)))
     gaps = [np.linalg.norm(face[:, u, :2] - face[:, lo, :2], axis=-1) for u, lo in lids]
     return yaw, pitch, np.mean(gaps, axis=0) / width
+
+
+def lower_lid(face: F, eye: EyePoints) -> F:
+    """How far the lower lid sits below the eye-corner line, in eye widths, `(T,)`.
+
+    Looking down, the upper lid follows the eye down while the lower lid stays (or drops a
+    little); closing, the lids meet part-way, the lower one rising toward the upper.
+    """
+    _, uy = _eye_frame(face)
+    a, b = face[:, eye.outer, :2], face[:, eye.inner, :2]
+    width = np.linalg.norm(a - b, axis=-1)
+    mid = (a + b) / 2
+    drops = [np.sum((face[:, lo, :2] - mid) * uy, axis=-1) for _, lo in eye.lids]
+    return np.asarray(np.mean(drops, axis=0) / width)

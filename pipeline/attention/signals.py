@@ -26,8 +26,8 @@ def _pixels(series: LandmarkSeries) -> F:
     return series.face.astype(np.float64) * scale
 
 
-def _eyes(face: F, head_yaw: F) -> tuple[F, F, F]:
-    """Both eyes combined: (yaw_deg, pitch_deg, openness), each `(T,)`.
+def _eyes(face: F, head_yaw: F) -> tuple[F, F, F, F]:
+    """Both eyes combined: (yaw_deg, pitch_deg, openness, lower_lid), each `(T,)`.
 
     When the head is turned, the eye nearer the camera is the one to trust.
     """
@@ -40,7 +40,9 @@ def _eyes(face: F, head_yaw: F) -> tuple[F, F, F]:
     pitch = w_right * rp + w_left * lp
     # The more open eye: a wink with the other eye on the screen is still looking.
     openness = np.fmax(ra, la)
-    return yaw, pitch, openness
+    lower = w_right * geometry.lower_lid(face, mesh.RIGHT_EYE)
+    lower = lower + w_left * geometry.lower_lid(face, mesh.LEFT_EYE)
+    return yaw, pitch, openness, lower
 
 
 def _hand_centres(series: LandmarkSeries) -> F:
@@ -77,15 +79,15 @@ def _confidence(present: npt.NDArray[np.bool_], head_yaw: F) -> F:
 CHUNK_FRAMES = 1024
 
 
-def _face_angles(series: LandmarkSeries) -> tuple[F, F, F, F, F, F]:
-    """Head yaw, pitch, roll, eye yaw, eye pitch and openness, each `(T,)`."""
+def _face_angles(series: LandmarkSeries) -> tuple[F, F, F, F, F, F, F]:
+    """Head yaw, pitch, roll, eye yaw, eye pitch, openness and lower lid, each `(T,)`."""
     parts = []
     for start in range(0, max(len(series), 1), CHUNK_FRAMES):
         face = _pixels(series.slice(start, start + CHUNK_FRAMES))
         yaw, pitch, roll = geometry.head_pose_deg(face)
         parts.append((yaw, pitch, roll, *_eyes(face, yaw)))
-    y, p, r, ey, ep, op = (np.concatenate(col) for col in zip(*parts, strict=True))
-    return y, p, r, ey, ep, op
+    y, p, r, ey, ep, op, lo = (np.concatenate(col) for col in zip(*parts, strict=True))
+    return y, p, r, ey, ep, op, lo
 
 
 def compute_signals(series: LandmarkSeries, config: PipelineConfig | None = None) -> Signals:
@@ -98,7 +100,7 @@ def compute_signals(series: LandmarkSeries, config: PipelineConfig | None = None
     Returns:
         `Signals` with `(T,)` arrays, NaN where no face (or hand) was found.
     """
-    yaw, pitch, roll, eye_yaw, eye_pitch, openness = _face_angles(series)
+    yaw, pitch, roll, eye_yaw, eye_pitch, openness, lower_lid = _face_angles(series)
     visible, low, motion = _hand_signals(series)
     f32 = np.float32
     return Signals(
@@ -113,6 +115,7 @@ def compute_signals(series: LandmarkSeries, config: PipelineConfig | None = None
         gaze_yaw_deg=(yaw + eye_yaw).astype(f32),
         gaze_pitch_deg=(pitch + eye_pitch).astype(f32),
         eye_openness=openness.astype(f32),
+        lower_lid=lower_lid.astype(f32),
         hands_visible=visible,
         hands_low=low > 0,
         hand_motion=motion.astype(f32),

@@ -31,6 +31,7 @@ __all__ = [
     "LabelFile",
     "Segment",
     "format_report",
+    "labelled_clips",
     "load_labels",
     "report_to_json",
     "run_eval",
@@ -362,8 +363,16 @@ def _has_video(label: LabelFile) -> bool:
     return False
 
 
+def labelled_clips(data_dir: str | Path, extra_dirs: Sequence[str | Path] = ()) -> list[LabelFile]:
+    """The labelled clips whose video exists; the others are skipped with a warning."""
+    return [label for label in load_labels(data_dir, extra_dirs) if _has_video(label)]
+
+
 def run_eval(
-    data_dir: str | Path, predict: PredictFn, on_clip: ClipProgressFn | None = None
+    data_dir: str | Path,
+    predict: PredictFn,
+    on_clip: ClipProgressFn | None = None,
+    extra_dirs: Sequence[str | Path] = (),
 ) -> EvalReport:
     """Predicts and scores every labelled clip whose video exists.
 
@@ -373,15 +382,16 @@ def run_eval(
         on_clip: called as `on_clip(name, i, n)` before clip `i` (0-based) of the `n` clips
             that have a video; clips without one are skipped with a warning on the
             `cuewatch` logger and not counted.
+        extra_dirs: further label folders (see `load_labels`).
 
     Returns:
         The pooled report over the scored clips.
 
     Raises:
-        FileNotFoundError: `data_dir/labels` is not a directory.
+        FileNotFoundError: `data_dir/labels` (or an extra folder) is not a directory.
         ValueError: a label file is malformed or a prediction has the wrong shape or codes.
     """
-    labels = [label for label in load_labels(data_dir) if _has_video(label)]
+    labels = labelled_clips(data_dir, extra_dirs)
     clips: list[ClipScore] = []
     for i, label in enumerate(labels):
         if on_clip is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
@@ -138,24 +139,33 @@ def _load_label(path: Path, root: Path) -> LabelFile:
         raise ValueError(f"malformed label file '{path}': {exc}") from exc
 
 
-def load_labels(data_dir: str | Path) -> list[LabelFile]:
-    """Reads every `labels/*.json` of a data directory.
+def load_labels(data_dir: str | Path, extra_dirs: Sequence[str | Path] = ()) -> list[LabelFile]:
+    """Reads every `labels/*.json` of a data directory, and of any further label folders.
 
     `participant_box` and `note_taking` may be omitted (None and no episodes); `video` and
-    `segments` may not. Videos are not required to exist (see `run_eval`).
+    `segments` may not. Videos are not required to exist (see `run_eval`). Labels kept
+    elsewhere (the project's own, `tests/data/labels`) name their videos relative to the
+    data directory too.
 
     Args:
         data_dir: directory holding `labels/` and the videos the labels name.
+        extra_dirs: further folders of `*.json` label files for the same data directory.
 
     Returns:
         The label files, sorted by name.
 
     Raises:
-        FileNotFoundError: `data_dir/labels` is not a directory.
-        ValueError: a label file is malformed; the message names the file and the field.
+        FileNotFoundError: `data_dir/labels` or an extra folder is not a directory.
+        ValueError: a label file is malformed (the message names the file and the field),
+            or two folders label a clip of the same name.
     """
     root = Path(data_dir).resolve()
-    labels_dir = root / "labels"
-    if not labels_dir.is_dir():
-        raise FileNotFoundError(f"no labels directory '{labels_dir}'")
-    return [_load_label(path, root) for path in sorted(labels_dir.glob("*.json"))]
+    paths: dict[str, Path] = {}
+    for folder in (root / "labels", *(Path(d) for d in extra_dirs)):
+        if not folder.is_dir():
+            raise FileNotFoundError(f"no labels directory '{folder}'")
+        for path in sorted(folder.glob("*.json")):
+            if path.stem in paths:
+                raise ValueError(f"'{path.stem}' is labelled twice: '{paths[path.stem]}', '{path}'")
+            paths[path.stem] = path
+    return [_load_label(paths[name], root) for name in sorted(paths)]
