@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import psycopg
 import pytest
 
 from pipeline.types import LandmarkSeries
@@ -75,3 +77,24 @@ def runner(runner_and_client: tuple[FakeRunner, TestClient]) -> FakeRunner:
 def video() -> bytes:
     """A real 3 s clip, as uploaded bytes."""
     return shared_path("videos/studio_d0_glance.mp4").read_bytes()
+
+
+# The local PostgreSQL (trust auth), as the machine and CI run it.
+PG = "postgresql://postgres@127.0.0.1:5432"
+
+
+@pytest.fixture
+def pg_database() -> Iterator[str]:
+    """A throwaway database on the local PostgreSQL (its URL), dropped afterwards; the test
+    is skipped when the server is not reachable."""
+    name = f"cuewatch_test_{secrets.token_hex(4)}"
+    try:
+        admin = psycopg.connect(f"{PG}/postgres", autocommit=True, connect_timeout=3)
+    except psycopg.OperationalError as exc:
+        pytest.skip(f"local PostgreSQL not reachable: {exc}")
+    with admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+        try:
+            yield f"{PG}/{name}"
+        finally:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

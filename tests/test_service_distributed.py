@@ -24,7 +24,6 @@ import yaml
 from tests.test_service_support import ALICE, REPO, clip, cuewatch, free_port, wait_for
 
 pytestmark = [pytest.mark.services, pytest.mark.slow, pytest.mark.mediapipe]
-PG = "postgresql://postgres@127.0.0.1:5432"
 REDIS = "redis://127.0.0.1:6379/0"
 # The first clip is the one whose worker is killed mid-job: the longest (93 s, a few seconds
 # of work), so that the job is still running when its progress first shows.
@@ -35,21 +34,6 @@ CLIPS = [
     "studio_mead_w023_1080p.mp4",
     "talk_glasses.mp4",
 ]
-
-
-@pytest.fixture
-def database() -> Iterator[str]:
-    name = f"cuewatch_test_{secrets.token_hex(4)}"
-    try:
-        admin = psycopg.connect(f"{PG}/postgres", autocommit=True, connect_timeout=3)
-    except psycopg.OperationalError as exc:
-        pytest.skip(f"local PostgreSQL not reachable: {exc}")
-    with admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-        try:
-            yield f"{PG}/{name}"
-        finally:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture
@@ -87,12 +71,12 @@ def local(args: list[str], **values: str) -> list[str]:
 
 
 def test_killed_worker_jobs_still_succeed_exactly_once(
-    tmp_path: Path, database: str, queue_name: str
+    tmp_path: Path, pg_database: str, queue_name: str
 ) -> None:
     paths = [clip(name) for name in CLIPS]
     data, port = tmp_path / "data", free_port()
     env = {
-        "CUEWATCH_DATABASE_URL": database,
+        "CUEWATCH_DATABASE_URL": pg_database,
         "CUEWATCH_QUEUE_URL": REDIS,
         "CUEWATCH_QUEUE_NAME": queue_name,
         "CUEWATCH_API_KEYS": "alice:key-alice",
@@ -111,13 +95,13 @@ def test_killed_worker_jobs_still_succeed_exactly_once(
             for i in range(2)
         ]
         ids = _submit_all(client, paths)
-        victim = _kill_worker_mid_job(database, ids[0], workers)
+        victim = _kill_worker_mid_job(pg_database, ids[0], workers)
         finished = [wait_for(lambda i=i: _final(client, i), 240, f"analysis {i}") for i in ids]
         logs = "\n".join(p.read_text()[-2000:] for p in tmp_path.glob("*.log"))
         assert [f["status"] for f in finished] == ["succeeded"] * len(ids), logs
         for analysis_id in ids:
             assert client.get(f"/v1/analyses/{analysis_id}/result", headers=ALICE).json()["summary"]
-    _check_exactly_once(database, data, ids, victim)
+    _check_exactly_once(pg_database, data, ids, victim)
 
 
 def migrate(env: dict[str, str], data: Path, log: Path) -> None:
@@ -147,12 +131,12 @@ def _submit_all(client: httpx.Client, paths: list[Path]) -> list[str]:
         return list(pool.map(submit, paths))
 
 
-def _kill_worker_mid_job(database: str, analysis_id: str, workers: list[Any]) -> int:
+def _kill_worker_mid_job(pg_database: str, analysis_id: str, workers: list[Any]) -> int:
     """SIGKILLs the worker running `analysis_id` once it has made progress; returns its pid."""
     pids = {proc.pid for proc in workers}
 
     def running_on() -> int | None:
-        with psycopg.connect(database) as conn:
+        with psycopg.connect(pg_database) as conn:
             row = conn.execute(
                 "SELECT r.worker FROM runs r JOIN analyses a ON a.id = r.analysis_id "
                 "WHERE r.analysis_id = %s AND r.ended_at IS NULL AND a.progress > 0",
@@ -171,8 +155,8 @@ def _final(client: httpx.Client, analysis_id: str) -> dict[str, Any] | None:
     return body if body["status"] in ("succeeded", "failed", "canceled") else None
 
 
-def _check_exactly_once(database: str, data: Path, ids: list[str], victim: int) -> None:
-    with psycopg.connect(database) as conn:
+def _check_exactly_once(pg_database: str, data: Path, ids: list[str], victim: int) -> None:
+    with psycopg.connect(pg_database) as conn:
         runs = conn.execute("SELECT analysis_id, worker, outcome FROM runs").fetchall()
     for analysis_id in ids:
         outcomes = [outcome for a, _, outcome in runs if a == analysis_id]

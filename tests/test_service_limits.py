@@ -4,13 +4,10 @@ bytes (413), a full disk (507); counted in /metrics, nothing half-written left b
 from __future__ import annotations
 
 import re
-import secrets
 import threading
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
-import psycopg
 import pytest
 from fastapi.testclient import TestClient
 
@@ -23,8 +20,6 @@ from service.settings import Settings
 from service.store import Store
 from tests.test_service_api import assert_problem, upload
 from tests.test_service_support import ALICE, BOB, FakeRunner, add_queued, make_context
-
-PG = "postgresql://postgres@127.0.0.1:5432"
 
 
 def limited(tmp_path: Path, **limits: int) -> Settings:
@@ -110,25 +105,13 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Store:
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'cuewatch.db'}"
     else:
-        url = request.getfixturevalue("pg_database")
+        # SQLAlchemy needs the driver named: psycopg 3, as the service uses.
+        url = request.getfixturevalue("pg_database").replace(
+            "postgresql:", "postgresql+psycopg:", 1
+        )
     engine = make_engine(url)
     upgrade(engine)
     return Store(engine)
-
-
-@pytest.fixture
-def pg_database() -> Iterator[str]:
-    name = f"cuewatch_lim_{secrets.token_hex(4)}"
-    try:
-        admin = psycopg.connect(f"{PG}/postgres", autocommit=True, connect_timeout=3)
-    except psycopg.OperationalError as exc:
-        pytest.skip(f"local PostgreSQL not reachable: {exc}")
-    with admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-        try:
-            yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-        finally:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def test_concurrent_uploads_cannot_all_slip_under_a_limit(tmp_path: Path, store: Store) -> None:

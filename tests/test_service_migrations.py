@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
@@ -31,7 +29,6 @@ from tests.test_service_support import (
     make_settings,
 )
 
-PG = "postgresql://postgres@127.0.0.1:5432"
 FIXTURES = REPO / "tests" / "data" / "schema_v0"
 # What the fixture holds (tests/data/schema_v0/make_fixtures.py): one analysis per status.
 V0_IDS = {
@@ -43,28 +40,12 @@ V0_IDS = {
 }
 
 
-@pytest.fixture
-def pg_url() -> Iterator[str]:
-    """A throwaway PostgreSQL database on the local server (its URL), dropped afterwards."""
-    name = f"cuewatch_mig_{secrets.token_hex(4)}"
-    try:
-        admin = psycopg.connect(f"{PG}/postgres", autocommit=True, connect_timeout=3)
-    except psycopg.OperationalError as exc:
-        pytest.skip(f"local PostgreSQL not reachable: {exc}")
-    with admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-        try:
-            yield f"{PG}/{name}"
-        finally:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.services)])
 def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
     """Settings on an empty database of each kind."""
     if request.param == "sqlite":
         return make_settings(tmp_path)
-    url: str = request.getfixturevalue("pg_url")
+    url: str = request.getfixturevalue("pg_database")
     return make_settings(tmp_path, database_url=url)
 
 
@@ -186,9 +167,9 @@ def test_an_unknown_revision_stops_every_process_with_one_line(
 
 @pytest.mark.services
 def test_a_shared_database_behind_is_not_upgraded_by_the_server(
-    pg_url: str, tmp_path: Path
+    pg_database: str, tmp_path: Path
 ) -> None:
-    settings = make_settings(tmp_path, database_url=pg_url)  # empty: behind every revision
+    settings = make_settings(tmp_path, database_url=pg_database)  # empty: behind every revision
     done = cli(settings, *SERVE, str(free_port()))
     assert done.returncode == 2
     [line] = done.stderr.strip().splitlines()
