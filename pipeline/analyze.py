@@ -3,13 +3,19 @@ outputs, for every participant, with the summary about the chosen interviewer.""
 
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from pipeline.attention.calibrate import classify
 from pipeline.attention.signals import compute_signals
+from pipeline.audio.conversation import Conversation, conversation, speaking, speech_json
+from pipeline.audio.speech import WINDOW_MS, voice_activity
 from pipeline.config import PipelineConfig
+from pipeline.media.audio import has_audio, iter_audio
 from pipeline.outputs import annotate, output, report
 from pipeline.people.record import (
     Canceled,
@@ -26,7 +32,7 @@ from pipeline.people.record import (
 from pipeline.transcript.parse import check_within
 from pipeline.transcript.utterances import Transcript
 from pipeline.transcript.verbal import analyze_verbal
-from pipeline.types import LandmarkSeries, Participant
+from pipeline.types import BoolArray, LandmarkSeries, Participant, SpeechActivity
 from pipeline.verdict import aggregate
 from pipeline.verdict.verbal import verbal_advice, verbal_events, verbal_json
 
@@ -213,14 +219,18 @@ def analyze_video(
     """
     config = config or PipelineConfig()
     hooks = Hooks(on_progress, should_cancel, on_warning)
+    heard = listen(video, hooks)
     rec, chosen = locate_and_record(video, config, participant, hooks)
     hooks.progress("signals", 0.0)
     people = analyse_recording(rec, chosen, config)
     result = build_result(rec, people, chosen, config, participant)
     if transcript is not None:
         add_verbal(result, transcript, config, interviewer_speaker)
+    conv = converse(heard, rec, people, chosen, config=config, hooks=hooks)
+    result["speech"] = _speech(conv, people[chosen].person, result["media"]["duration_ms"])
     hooks.check()
-    _write(Path(out_dir), result, [a.person for a in people], video_href)
+    talk = {a.person.id: speaking(conv, a.person.id, a.person.states.timestamp_ms) for a in people}
+    _write(Path(out_dir), result, [a.person for a in people], video_href, talk)
     if annotate:
         _annotate(
             Path(video),
@@ -235,9 +245,13 @@ def analyze_video(
 
 
 def _write(
-    out: Path, result: dict[str, Any], people: list[Participant], video_href: str | None
+    out: Path,
+    result: dict[str, Any],
+    people: list[Participant],
+    video_href: str | None,
+    speaking: dict[str, BoolArray] | None = None,
 ) -> None:
-    output.write_atomic(out / "frames.csv", output.frames_csv(people))
+    output.write_atomic(out / "frames.csv", output.frames_csv(people, speaking))
     output.write_atomic(out / "report.html", report.render_report(result, video_href))
     # result.json last: its presence means the analysis is complete.
     output.write_atomic(out / "result.json", output.to_json(result))
@@ -265,3 +279,45 @@ def _annotate(
         note_taking=p.note_taking,
         box_xywh=frame_box,
     )
+
+
+# --- the conversation: who speaks when (issue 13) ------------------------------------------
+
+NO_AUDIO = SpeechActivity("no_audio", 0.0, WINDOW_MS, np.zeros(0, dtype=np.float32))
+
+
+def listen(video: str | Path, hooks: Hooks) -> Future[SpeechActivity] | None:
+    """Starts the audio track's voice activity in a thread beside the pictures (None when
+    the file has no audio stream)."""
+    if not has_audio(video):
+        return None
+    pool = ThreadPoolExecutor(1, thread_name_prefix="cuewatch-audio")
+    try:
+        return pool.submit(lambda: voice_activity(iter_audio(video, on_warning=hooks.warn)))
+    finally:
+        pool.shutdown(wait=False)  # the thread ends with its one task
+
+
+def converse(
+    heard: Future[SpeechActivity] | None,
+    rec: Recording,
+    people: list[Analysed],
+    chosen: int,
+    *,
+    config: PipelineConfig,
+    hooks: Hooks,
+) -> Conversation:
+    """The conversation from the audio thread's result and everyone's landmarks; a failure
+    of the audio side is a warning and a recording without speech, never a failed analysis."""
+    try:
+        activity = heard.result() if heard is not None else NO_AUDIO
+    except (RuntimeError, ValueError, OSError) as exc:
+        hooks.warn(f"speech not analysed: {exc}")
+        activity = NO_AUDIO
+    series = {a.person.id: t.series for a, t in zip(people, rec.people, strict=True)}
+    return conversation(activity, series, people[chosen].person.id, config)
+
+
+def _speech(conv: Conversation, lead: Participant, duration_ms: int) -> dict[str, Any]:
+    states = lead.states
+    return speech_json(conv, states.timestamp_ms, states.attention, lead.note_taking, duration_ms)

@@ -249,6 +249,40 @@ class PipelineConfig:
     # Advice quotes at most this many words of an utterance (enough to recognise it).
     verbal_quote_words: int = 14
 
+    # --- the conversation: speech and turns (issue 13) -----------------------------------
+    # Silero VAD probability above which a 32 ms window starts speech, and below which it
+    # ends it. Speech scores near 1 (on the development calls 89% of speech windows score
+    # above 0.8), while music right after speech lingers at 0.3-0.6 as the model's memory
+    # fades: the model's own 0.5/0.35 pair let 8-22% of such music through, this pair 1%.
+    speech_on_probability: float = 0.7
+    speech_off_probability: float = 0.5
+    # Speech shorter than this is a cough, a click or a word from a music track, not talk.
+    speech_min_ms: int = 250
+    # Pauses shorter than this inside speech are breaths between phrases, not its end.
+    speech_bridge_ms: int = 300
+    # Lip activity: the mouth opening (inner-lip gap / eye-corner distance) varies at least
+    # this much (standard deviation over `lips_window_ms`) in talking (median 0.035-0.06 on
+    # the talking clips' recordings, 5th percentile 0.012-0.022); still lips of a sharp face
+    # stay at 0.001-0.005.
+    lips_active_std: float = 0.015
+    # ... and at least this multiple of the person's own still level (90th percentile away
+    # from speech): a small or soft face makes the mesh's lips jitter up to 0.03 at rest.
+    lips_still_factor: float = 1.5
+    # A second of frames holds a few syllables, enough for the mouth to open and close.
+    lips_window_ms: int = 1_000
+    # A speaker label holds over short flickers of the lip evidence: one word's lip motion
+    # may pause while the voice goes on.
+    speaker_smooth_ms: int = 1_400
+    # Pauses shorter than this inside one person's speech keep the turn going (a person
+    # marking turns would not split at a breath or a short search for a word).
+    turn_pause_ms: int = 2_000
+    # `unseen` speech shorter than this, within a turn pause of a seen speaker's speech, is
+    # theirs: a phrase or two whose lips the mesh saw barely move (more often than a third
+    # voice chiming in for a second).
+    unseen_absorb_ms: int = 1_500
+    # Stretches of one speaker shorter than this are backchannel ("mm-hmm"), not a turn.
+    turn_min_ms: int = 700
+
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
