@@ -268,6 +268,12 @@ class PipelineConfig:
     # ... and at least this multiple of the person's own still level (90th percentile away
     # from speech): a small or soft face makes the mesh's lips jitter up to 0.03 at rest.
     lips_still_factor: float = 1.5
+    # Some people talk with lips the mesh sees barely move (a downcast face, a beard): when
+    # nobody's lips reach their level, a face moving this many times more (each against
+    # their own level) than every other visible face, and at least `lips_dominance_min` of
+    # its level, is still the speaker. Two faces at rest differ by less than this.
+    lips_dominance_ratio: float = 3.0
+    lips_dominance_min: float = 0.3
     # A second of frames holds a few syllables, enough for the mouth to open and close.
     lips_window_ms: int = 1_000
     # A speaker label holds over short flickers of the lip evidence: one word's lip motion

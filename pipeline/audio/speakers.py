@@ -44,7 +44,7 @@ def frame_speakers(
     speaking = _inside(timestamp_ms, spans)
     relative = activity / active_levels(timestamp_ms, activity, spans, config)[:, None]
     labels: list[str | None] = [
-        _loudest_lips(relative[:, k], ids) if speaking[k] else None
+        _loudest_lips(relative[:, k], ids, config) if speaking[k] else None
         for k in range(timestamp_ms.shape[0])
     ]
     for a, b in spans:
@@ -101,11 +101,21 @@ def _inside(timestamp_ms: IntArray, spans: list[Span]) -> list[bool]:
     return [bool(v) for v in out]
 
 
-def _loudest_lips(relative: FloatArray, ids: list[str]) -> str:
-    moving = np.where(np.isfinite(relative), relative, -1.0)
-    if ids and float(moving.max()) >= 1.0:
-        return ids[int(moving.argmax())]
-    return UNDECIDED if not np.isfinite(relative).all() else UNSEEN
+def _loudest_lips(relative: FloatArray, ids: list[str], config: PipelineConfig) -> str:
+    if not ids:
+        return UNSEEN
+    if not np.isfinite(relative).all():
+        moving = np.where(np.isfinite(relative), relative, -1.0)
+        return ids[int(moving.argmax())] if float(moving.max()) >= 1.0 else UNDECIDED
+    top = int(relative.argmax())
+    best = float(relative[top])
+    rest = np.delete(relative, top)
+    dominant = (
+        rest.shape[0] > 0
+        and best >= config.lips_dominance_min
+        and best >= config.lips_dominance_ratio * float(rest.max())
+    )
+    return ids[top] if best >= 1.0 or dominant else UNSEEN
 
 
 def smooth(timestamp_ms: IntArray, raw: list[str | None], window_ms: int) -> list[str | None]:
