@@ -38,14 +38,16 @@ def make_call(
             frame.sample_rate, frame.pts = SAMPLE_RATE_HZ, k
             for packet in audio.encode(frame):
                 late = packet.pts is not None and packet.pts >= (corrupt_from_s or 1e9) * 16000
-                if late:
-                    bad = av.Packet(rng.integers(0, 255, packet.size, dtype=np.uint8).tobytes())
-                    bad.pts, bad.dts, bad.time_base = packet.pts, packet.dts, packet.time_base
-                    bad.stream = audio
-                    packet = bad
-                box.mux(packet)
+                box.mux(_garbled(packet, audio, rng) if late else packet)
         box.mux(audio.encode(None))
     return path
+
+
+def _garbled(packet: av.Packet, stream: av.stream.Stream, rng: np.random.Generator) -> av.Packet:
+    bad = av.Packet(rng.integers(0, 255, packet.size, dtype=np.uint8).tobytes())
+    bad.pts, bad.dts, bad.time_base = packet.pts, packet.dts, packet.time_base
+    bad.stream = stream
+    return bad
 
 
 def tone(seconds: float) -> np.ndarray:
