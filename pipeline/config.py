@@ -282,10 +282,12 @@ class PipelineConfig:
     # Pauses shorter than this inside one person's speech keep the turn going (a person
     # marking turns would not split at a breath or a short search for a word).
     turn_pause_ms: int = 2_000
-    # `unseen` speech shorter than this, within a turn pause of a seen speaker's speech, is
-    # theirs: a phrase or two whose lips the mesh saw barely move (more often than a third
-    # voice chiming in for a second).
+    # `unseen` speech shorter than this, closer than `unseen_absorb_gap_ms` to a seen
+    # speaker's speech, is theirs: a phrase whose lips the mesh saw barely move, part of the
+    # same sentence (more often than a third voice chiming in for a second). Further away it
+    # may be the other party's short reply, so it stays unseen.
     unseen_absorb_ms: int = 1_500
+    unseen_absorb_gap_ms: int = 500
     # Stretches of one speaker shorter than this are backchannel ("mm-hmm"), not a turn.
     turn_min_ms: int = 700
 

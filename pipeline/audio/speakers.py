@@ -192,8 +192,8 @@ def _cut(a: int, b: int, times: list[int], labels: list[tuple[str, str]]) -> lis
 
 def absorb_unseen(segments: list[SpeechSegment], config: PipelineConfig) -> list[SpeechSegment]:
     """Short speech with no lips moving (`unseen`, under `unseen_absorb_ms`) goes to the
-    nearer seen speaker's speech within a turn pause: a phrase whose lips the mesh missed,
-    not a third party."""
+    nearer seen speaker's speech within `unseen_absorb_gap_ms`: a phrase of the same
+    sentence whose lips the mesh saw barely move, not a third party."""
     out = list(segments)
     for i, s in enumerate(out):
         if s.speaker != UNSEEN or s.end_ms - s.start_ms >= config.unseen_absorb_ms:
@@ -202,6 +202,6 @@ def absorb_unseen(segments: list[SpeechSegment], config: PipelineConfig) -> list
         if i + 1 < len(out):
             near.append((out[i + 1].start_ms - s.end_ms, out[i + 1].speaker))
         seen = sorted((gap, who) for gap, who in near if who != UNSEEN)
-        if seen and seen[0][0] < config.turn_pause_ms:
+        if seen and seen[0][0] < config.unseen_absorb_gap_ms:
             out[i] = SpeechSegment(s.start_ms, s.end_ms, seen[0][1], s.confidence)
     return out
