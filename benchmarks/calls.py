@@ -29,9 +29,9 @@ import numpy.typing as npt
 
 from pipeline.audio.lips import mouth_opening
 from pipeline.config import PipelineConfig
-from pipeline.decode import iter_frames
+from pipeline.media.decode import iter_frames
 from pipeline.media.audio import SAMPLE_RATE_HZ, iter_audio
-from pipeline.record import record
+from pipeline.people.record import record
 
 FPS = 25
 TILE = 320

@@ -12,16 +12,15 @@ from enum import IntEnum
 
 import numpy as np
 
+from pipeline.people.mesh import FacePoint
 from pipeline.types import FloatArray, IntArray, LandmarkSeries
 
 
 class LipPoint(IntEnum):
-    """FaceMesh indices used here ("right" is the person's right, on the image's left)."""
+    """FaceMesh indices of the inner lips' midpoints."""
 
     UPPER_INNER = 13
     LOWER_INNER = 14
-    RIGHT_EYE_OUTER = 33
-    LEFT_EYE_OUTER = 263
 
 
 def mouth_opening(series: LandmarkSeries) -> FloatArray:
@@ -30,7 +29,7 @@ def mouth_opening(series: LandmarkSeries) -> FloatArray:
     pts = series.face[:, :, :2] * scale
     gap = np.linalg.norm(pts[:, LipPoint.UPPER_INNER] - pts[:, LipPoint.LOWER_INNER], axis=1)
     eyes = np.linalg.norm(
-        pts[:, LipPoint.RIGHT_EYE_OUTER] - pts[:, LipPoint.LEFT_EYE_OUTER], axis=1
+        pts[:, FacePoint.RIGHT_EYE_OUTER] - pts[:, FacePoint.LEFT_EYE_OUTER], axis=1
     )
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.asarray(gap / eyes, dtype=np.float32)
