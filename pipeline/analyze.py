@@ -34,6 +34,7 @@ from pipeline.transcript.utterances import Transcript
 from pipeline.transcript.verbal import analyze_verbal
 from pipeline.types import BoolArray, LandmarkSeries, Participant, SpeechActivity
 from pipeline.verdict import aggregate
+from pipeline.verdict.answers import with_answers
 from pipeline.verdict.verbal import verbal_advice, verbal_events, verbal_json
 
 __all__ = ["Canceled", "analyze_video"]
@@ -228,6 +229,7 @@ def analyze_video(
         add_verbal(result, transcript, config, interviewer_speaker)
     conv = converse(heard, rec, people, chosen, config=config, hooks=hooks)
     result["speech"] = _speech(conv, people[chosen].person, result["media"]["duration_ms"])
+    result = with_answers(result, config)
     hooks.check()
     talk = {a.person.id: speaking(conv, a.person.id, a.person.states.timestamp_ms) for a in people}
     _write(Path(out_dir), result, [a.person for a in people], video_href, talk)

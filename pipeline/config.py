@@ -290,6 +290,12 @@ class PipelineConfig:
     unseen_absorb_gap_ms: int = 500
     # Stretches of one speaker shorter than this are backchannel ("mm-hmm"), not a turn.
     turn_min_ms: int = 700
+    # The interviewer's turn starting less than this after an answer ends (or before) came
+    # without the pause people leave before taking a turn (a quarter second or more).
+    answer_overlap_ms: int = 250
+    # Answers at least this long are "long" for relating answer length to attention: past
+    # two minutes interviewers commonly drift (answers of 30-90 s are the usual advice).
+    long_answer_ms: int = 120_000
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
