@@ -29,8 +29,8 @@ import numpy.typing as npt
 
 from pipeline.audio.lips import mouth_opening
 from pipeline.config import PipelineConfig
-from pipeline.media.decode import iter_frames
 from pipeline.media.audio import SAMPLE_RATE_HZ, iter_audio
+from pipeline.media.decode import iter_frames
 from pipeline.people.record import record
 
 FPS = 25
@@ -357,6 +357,7 @@ def truth(spec: CallSpec, parts: list[Part], size: tuple[int, int]) -> dict[str,
 
 
 def build(spec: CallSpec, data: Path, out: Path, music: list[Any]) -> Path:
+    out.mkdir(parents=True, exist_ok=True)
     videos = data / "videos"
     who = {
         "interviewer": load_source(videos / spec.interviewer),

@@ -49,6 +49,13 @@ def music_speech_ms(data: Path) -> dict[str, int]:
     return out
 
 
+def _line(name: str, s: dict[str, Any]) -> str:
+    return (
+        f"{name:32s} speech right {s['speech_right']:.3f}  gaps clear {s['gap_clear']:.3f}"
+        f"  music clear {s['music_clear']:.3f}  turns {s['turns_found']}/{s['turns']}"
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     p.add_argument("dir", type=Path)
@@ -58,15 +65,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     logging.basicConfig(level=logging.ERROR)
     scores = score_dir(args.dir)
     for name, s in scores.items():
-        print(
-            f"{name:32s} speech right {s['speech_right']:.3f}  gaps clear {s['gap_clear']:.3f}"
-            f"  music clear {s['music_clear']:.3f}  turns {s['turns_found']}/{s['turns']}"
-        )
+        print(_line(name, s))
     total = pooled(list(scores.values()))
-    print(
-        f"{'pooled':32s} speech right {total['speech_right']:.3f}  gaps clear {total['gap_clear']:.3f}"
-        f"  music clear {total['music_clear']:.3f}  turns {total['turns_found']}/{total['turns']}"
-    )
+    print(_line("pooled", total))
     music = music_speech_ms(args.data)
     for name, ms in music.items():
         print(f"music only: {name}: {ms} ms of speech")
