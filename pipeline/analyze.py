@@ -3,19 +3,16 @@ outputs, for every participant, with the summary about the chosen interviewer.""
 
 from __future__ import annotations
 
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from pipeline.attention.calibrate import classify
 from pipeline.attention.signals import compute_signals
 from pipeline.audio.conversation import Conversation, conversation, speaking, speech_json
-from pipeline.audio.speech import WINDOW_MS, voice_activity
+from pipeline.audio.listen import NO_AUDIO, listen
 from pipeline.config import PipelineConfig
-from pipeline.media.audio import has_audio, iter_audio
 from pipeline.outputs import annotate, output, report
 from pipeline.people.record import (
     Canceled,
@@ -220,7 +217,7 @@ def analyze_video(
     """
     config = config or PipelineConfig()
     hooks = Hooks(on_progress, should_cancel, on_warning)
-    heard = listen(video, hooks)
+    heard = listen(video, hooks.warn, split_cpus=config.split_cpus)
     rec, chosen = locate_and_record(video, config, participant, hooks)
     hooks.progress("signals", 0.0)
     people = analyse_recording(rec, chosen, config)
@@ -284,20 +281,6 @@ def _annotate(
 
 
 # --- the conversation: who speaks when (issue 13) ------------------------------------------
-
-NO_AUDIO = SpeechActivity("no_audio", 0.0, WINDOW_MS, np.zeros(0, dtype=np.float32))
-
-
-def listen(video: str | Path, hooks: Hooks) -> Future[SpeechActivity] | None:
-    """Starts the audio track's voice activity in a thread beside the pictures (None when
-    the file has no audio stream)."""
-    if not has_audio(video):
-        return None
-    pool = ThreadPoolExecutor(1, thread_name_prefix="cuewatch-audio")
-    try:
-        return pool.submit(lambda: voice_activity(iter_audio(video, on_warning=hooks.warn)))
-    finally:
-        pool.shutdown(wait=False)  # the thread ends with its one task
 
 
 def converse(

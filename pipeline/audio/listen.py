@@ -1,0 +1,48 @@
+"""Listening beside the pictures: the audio track's voice activity in a background thread."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+
+from pipeline.audio.speech import WINDOW_MS, voice_activity
+from pipeline.media import cpus
+from pipeline.media.audio import WarnFn, has_audio, iter_audio
+from pipeline.types import SpeechActivity
+
+# Enough below the models' threads that they always run first when both are ready.
+_AUDIO_NICE = 10
+NO_AUDIO = SpeechActivity("no_audio", 0.0, WINDOW_MS, np.zeros(0, dtype=np.float32))
+
+
+def listen(
+    video: str | Path, warn: WarnFn, *, split_cpus: bool = True
+) -> Future[SpeechActivity] | None:
+    """Starts the audio track's voice activity in a thread beside the pictures (None when
+    the file has no audio stream).
+
+    The decoder keeps its CPUs busy, while the models' CPUs wait for frames now and then:
+    the thread runs there, at a lower priority, so the speech fills that slack instead of
+    slowing the pictures down.
+    """
+    if not has_audio(video):
+        return None
+    placement = cpus.split() if split_cpus else None
+    pool = ThreadPoolExecutor(1, thread_name_prefix="cuewatch-audio")
+    try:
+        return pool.submit(_hear, video, warn, placement.models if placement else None)
+    finally:
+        pool.shutdown(wait=False)  # the thread ends with its one task
+
+
+def _hear(video: str | Path, warn: WarnFn, on: frozenset[int] | None) -> SpeechActivity:
+    cpus.pin_current_thread(on)
+    # Linux: a thread's own nice value; elsewhere it runs at the usual priority.
+    with contextlib.suppress(AttributeError, OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), _AUDIO_NICE)
+    return voice_activity(iter_audio(video, on_warning=warn))
