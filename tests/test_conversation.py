@@ -102,6 +102,7 @@ def test_recording_without_audio_works_as_before(tmp_path: Path) -> None:
         "segments": [],
         "turns": [],
         "talk_share": {},
+        "answers": {"count": 0, "longest_ms": None, "median_ms": None},
     }
     assert result["summary"]["disengagement_score"] is not None
 
