@@ -148,20 +148,27 @@ def concatenate(pieces: list[Path], path: Path) -> None:
     with av.open(str(path), mode="w") as out:
         with av.open(str(pieces[0])) as first:
             streams = [out.add_stream_from_template(s) for s in first.streams]
-        offsets = [0] * len(streams)
+        offsets, last_dts = [0] * len(streams), dict[int, int]()
         for piece in pieces:
-            offsets = _append(piece, out, streams, offsets)
+            offsets = _append(piece, out, streams, offsets, last_dts)
 
 
-def _append(piece: Path, out: Any, streams: list[Any], offsets: list[int]) -> list[int]:
+def _append(
+    piece: Path, out: Any, streams: list[Any], offsets: list[int], last_dts: dict[int, int]
+) -> list[int]:
     ends = list(offsets)
+    shift: list[int | None] = [None] * len(streams)
     with av.open(str(piece)) as container:
         for packet in container.demux():
             if packet.dts is None:  # the demuxer's final flush packet
                 continue
             i = packet.stream.index
-            packet.pts = None if packet.pts is None else packet.pts + offsets[i]
-            packet.dts += offsets[i]
+            if shift[i] is None:
+                # AAC starts before 0 (its priming samples): never behind the last packet.
+                shift[i] = max(offsets[i], last_dts.get(i, -1) + 1 - packet.dts)
+            packet.pts = None if packet.pts is None else packet.pts + shift[i]
+            packet.dts += shift[i]
+            last_dts[i] = packet.dts
             ends[i] = max(ends[i], (packet.pts or packet.dts) + (packet.duration or 0))
             packet.stream = streams[i]
             out.mux(packet)
