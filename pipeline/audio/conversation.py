@@ -77,7 +77,8 @@ def speaking(conv: Conversation, pid: str, timestamp_ms: IntArray) -> BoolArray:
     out = np.zeros(timestamp_ms.shape[0], dtype=bool)
     for s in conv.segments:
         if s.speaker == pid:
-            out |= (timestamp_ms >= s.start_ms) & (timestamp_ms < s.end_ms)
+            lo, hi = np.searchsorted(timestamp_ms, [s.start_ms, s.end_ms], side="left").tolist()
+            out[lo:hi] = True
     return out
 
 

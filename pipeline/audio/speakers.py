@@ -48,9 +48,8 @@ def frame_speakers(
         for k in range(timestamp_ms.shape[0])
     ]
     for a, b in spans:
-        _fill_quiet_lips(
-            labels, relative, ids, np.flatnonzero((timestamp_ms >= a) & (timestamp_ms < b))
-        )
+        lo, hi = np.searchsorted(timestamp_ms, [a, b], side="left").tolist()
+        _fill_quiet_lips(labels, relative, ids, np.arange(lo, hi))
     return labels
 
 
@@ -97,7 +96,8 @@ def active_levels(
 def _inside(timestamp_ms: IntArray, spans: list[Span]) -> list[bool]:
     out = np.zeros(timestamp_ms.shape[0], dtype=bool)
     for a, b in spans:
-        out |= (timestamp_ms >= a) & (timestamp_ms < b)
+        lo, hi = np.searchsorted(timestamp_ms, [a, b], side="left").tolist()
+        out[lo:hi] = True
     return [bool(v) for v in out]
 
 
@@ -165,9 +165,9 @@ def segments(
     out: list[SpeechSegment] = []
     t = timestamp_ms.tolist()
     for a, b in spans:
-        ks = [k for k, ts in enumerate(t) if a <= ts < b]
-        labels = [(_seen(smoothed[k]), _seen(raw[k])) for k in ks]
-        out.extend(_cut(a, b, [t[k] for k in ks], labels))
+        lo, hi = np.searchsorted(timestamp_ms, [a, b], side="left").tolist()
+        labels = [(_seen(smoothed[k]), _seen(raw[k])) for k in range(lo, hi)]
+        out.extend(_cut(a, b, t[lo:hi], labels))
     return out
 
 
