@@ -3,7 +3,6 @@ outputs, for every participant, with the summary about the chosen interviewer.""
 
 from __future__ import annotations
 
-from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -11,7 +10,7 @@ from typing import Any
 from pipeline.attention.calibrate import classify
 from pipeline.attention.signals import compute_signals
 from pipeline.audio.conversation import Conversation, conversation, speaking, speech_json
-from pipeline.audio.listen import NO_AUDIO, listen
+from pipeline.audio.listen import NO_AUDIO, Listening, listen
 from pipeline.config import PipelineConfig
 from pipeline.outputs import annotate, output, report
 from pipeline.people.record import (
@@ -29,7 +28,7 @@ from pipeline.people.record import (
 from pipeline.transcript.parse import check_within
 from pipeline.transcript.utterances import Transcript
 from pipeline.transcript.verbal import analyze_verbal
-from pipeline.types import BoolArray, LandmarkSeries, Participant, SpeechActivity
+from pipeline.types import BoolArray, LandmarkSeries, Participant
 from pipeline.verdict import aggregate
 from pipeline.verdict.answers import with_answers
 from pipeline.verdict.verbal import verbal_advice, verbal_events, verbal_json
@@ -218,7 +217,12 @@ def analyze_video(
     config = config or PipelineConfig()
     hooks = Hooks(on_progress, should_cancel, on_warning)
     heard = listen(video, hooks.warn, split_cpus=config.split_cpus)
-    rec, chosen = locate_and_record(video, config, participant, hooks)
+    try:
+        rec, chosen = locate_and_record(video, config, participant, hooks)
+    except BaseException:
+        if heard is not None:
+            heard.stop.set()  # nobody will read it
+        raise
     hooks.progress("signals", 0.0)
     people = analyse_recording(rec, chosen, config)
     result = build_result(rec, people, chosen, config, participant)
@@ -284,7 +288,7 @@ def _annotate(
 
 
 def converse(
-    heard: Future[SpeechActivity] | None,
+    heard: Listening | None,
     rec: Recording,
     people: list[Analysed],
     chosen: int,
@@ -295,7 +299,7 @@ def converse(
     """The conversation from the audio thread's result and everyone's landmarks; a failure
     of the audio side is a warning and a recording without speech, never a failed analysis."""
     try:
-        activity = heard.result() if heard is not None else NO_AUDIO
+        activity = heard.result.result() if heard is not None else NO_AUDIO
     except (RuntimeError, ValueError, OSError) as exc:
         hooks.warn(f"speech not analysed: {exc}")
         activity = NO_AUDIO

@@ -10,6 +10,7 @@ import av
 import numpy as np
 import pytest
 
+from pipeline.audio.listen import listen
 from pipeline.audio.speech import speech_spans, voice_activity, with_status
 from pipeline.config import PipelineConfig
 from pipeline.media.audio import SAMPLE_RATE_HZ, has_audio, iter_audio
@@ -114,3 +115,19 @@ def test_unopenable_file_warns_instead_of_raising(tmp_path: Path) -> None:
 def test_chunk_size_must_be_positive() -> None:
     with pytest.raises(ValueError, match="chunk_samples must be at least 1, got 0"):
         iter_audio("whatever.mp4", chunk_samples=0)
+
+
+def test_sound_without_pictures_is_not_listened_to(tmp_path: Path) -> None:
+    # the analysis fails on such a file (no video stream); no audio thread is started for it
+    path = tmp_path / "voice.m4a"
+    with av.open(str(path), "w", format="mp4") as box:
+        audio = box.add_stream("aac", rate=SAMPLE_RATE_HZ, layout="mono")
+        sound = tone(1.0)
+        for k in range(0, sound.shape[0], 1024):
+            piece = np.ascontiguousarray(sound[None, k : k + 1024])
+            frame = av.AudioFrame.from_ndarray(piece, format="fltp", layout="mono")
+            frame.sample_rate, frame.pts = SAMPLE_RATE_HZ, k
+            box.mux(audio.encode(frame))
+        box.mux(audio.encode(None))
+    assert not has_audio(path)
+    assert listen(path, print) is None

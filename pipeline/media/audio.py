@@ -46,10 +46,11 @@ class AudioChunk:
 
 
 def has_audio(path: str | Path) -> bool:
-    """Whether the recording has an audio stream (False also when it cannot be opened)."""
+    """Whether the recording has an audio stream beside a video stream (False also when it
+    cannot be opened: a file the pictures cannot come from is not listened to either)."""
     try:
         with av.open(str(path), mode="r") as container:
-            return bool(container.streams.audio)
+            return bool(container.streams.audio) and bool(container.streams.video)
     except (av.error.FFmpegError, OSError):
         return False
 
