@@ -138,6 +138,39 @@ HELDOUT = (
         ("silence", "silence", "music"),
     ),
 )
+# A second held-out set, built after the rules found on the first: people used nowhere else.
+HELDOUT2 = (
+    CallSpec(
+        "heldout2_gallery_glasses_tvhost",
+        "talk_glasses.mp4",
+        "tv_host_then_lens_1080p.mp4",
+        "gallery",
+        True,
+        1_500,
+        3_000,
+        ("silence", "music"),
+    ),
+    CallSpec(
+        "heldout2_solo_suit_child",
+        "talk_suit.mp4",
+        "studio_d11_child.mp4",
+        "solo",
+        True,
+        1_500,
+        4_000,
+        ("music", "silence"),
+    ),
+    CallSpec(
+        "heldout2_gallery_mead_meeting",
+        "studio_mead_w023_1080p.mp4",
+        "webcam_meeting_man_waves_then_talks.mp4",
+        "gallery",
+        False,
+        1_200,
+        2_500,
+        ("silence",),
+    ),
+)
 MUSIC_CLIPS = ("hd_s18_lens_gaze.mp4", "selfie_d14_eye_shifts.mp4")
 GAP_MS = (1_500, 2_500)
 
@@ -383,14 +416,17 @@ def main(argv: Sequence[str] | None = None) -> None:
     p.add_argument("out", type=Path)
     p.add_argument("--data", type=Path, default=Path("../shared/data"))
     p.add_argument("--only", default=None, help="build only the call of this name")
-    p.add_argument("--set", choices=("dev", "heldout"), default="dev", help="which calls")
+    p.add_argument(
+        "--set", choices=("dev", "heldout", "heldout2"), default="dev", help="which calls"
+    )
     args = p.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     music = [
         np.concatenate([c.samples for c in iter_audio(args.data / "videos" / m)])
         for m in MUSIC_CLIPS
     ]
-    for spec in CALLS if args.set == "dev" else HELDOUT:
+    sets = {"dev": CALLS, "heldout": HELDOUT, "heldout2": HELDOUT2}
+    for spec in sets[args.set]:
         if args.only in (None, spec.name):
             print(build(spec, args.data, args.out, music))
 
