@@ -74,7 +74,26 @@ def answers_table(result: dict[str, Any]) -> str:
         + "".join(f"<th>{escape(s.replace('_', ' '))}</th>" for s in SHARES)
         + "</tr>"
     )
-    return f'<table id="answers">{head}{rows}</table>'
+    return f'<table id="answers">{head}{rows}</table>{_lengths(speech.get("answers") or {})}'
+
+
+def _lengths(stats: dict[str, Any]) -> str:
+    """Answer lengths and, where the call has long and short answers, the interviewer's
+    share on the screen in each: an observation, not a diagnosis."""
+    if not stats.get("count"):
+        return ""
+    n = int(stats["count"])
+    text = (
+        f"{n} answer{'s' if n != 1 else ''}; the longest {seconds(int(stats['longest_ms']))}, "
+        f"the median {seconds(int(stats['median_ms']))}."
+    )
+    if "screen_share_long" in stats:
+        text += (
+            f" The interviewer was on the screen {stats['screen_share_long']:.0%} of the time "
+            f"during answers of 2 minutes or more, {stats['screen_share_short']:.0%} during "
+            "shorter ones."
+        )
+    return f'<p class="note" id="answer-lengths">{escape(text)}</p>'
 
 
 def _answer_row(a: dict[str, Any]) -> str:
