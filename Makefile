@@ -5,7 +5,7 @@ STAMP := $(VENV)/.installed
 VIDEO ?= ../shared/data/videos/interview_woman_talking.mp4
 OUT ?= out
 
-.PHONY: setup test run analyze eval lint bench recordings
+.PHONY: setup test run analyze eval lint bench recordings calls
 
 setup: $(STAMP)
 
@@ -34,6 +34,17 @@ lint: setup
 
 bench: setup
 	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)
+
+# Development calls with real speech (who speaks when known from how they are assembled),
+# then the conversation's figures on them, on held-out calls and on music-only clips.
+CALLS_DIR ?= /tmp/cuewatch-calls
+calls: setup
+	$(BIN)/python benchmarks/calls.py $(CALLS_DIR)/dev
+	$(BIN)/python benchmarks/calls.py $(CALLS_DIR)/heldout --set heldout
+	$(BIN)/python benchmarks/calls.py $(CALLS_DIR)/heldout2 --set heldout2
+	$(BIN)/python benchmarks/score_calls.py $(CALLS_DIR)/dev
+	$(BIN)/python benchmarks/score_calls.py $(CALLS_DIR)/heldout
+	$(BIN)/python benchmarks/score_calls.py $(CALLS_DIR)/heldout2
 
 # Landmark recordings the tests replay (landmarks only, no pixels), made by the project's
 # own command from the shared clips: the labelled ones (shared labels and tests/data/labels)

@@ -33,6 +33,8 @@ class Timing:
 def _frames(
     path: Path, skip_frame: SkipFrame | None, threads: int | None
 ) -> Iterator[av.VideoFrame]:
+    """Every video frame; the sound, if any, is decoded along (a plain decode of the file
+    decodes both), its frames not yielded."""
     with av.open(str(path)) as container:
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
@@ -40,7 +42,10 @@ def _frames(
             stream.codec_context.thread_count = threads
         if skip_frame is not None:
             stream.codec_context.skip_frame = skip_frame
-        yield from container.decode(stream)
+        sound = list(container.streams.audio[:1])
+        for frame in container.decode(stream, *sound):
+            if isinstance(frame, av.VideoFrame):
+                yield frame
 
 
 def decode_only(

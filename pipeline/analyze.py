@@ -9,6 +9,8 @@ from typing import Any
 
 from pipeline.attention.calibrate import classify
 from pipeline.attention.signals import compute_signals
+from pipeline.audio.conversation import Conversation, conversation, speaking, speech_json
+from pipeline.audio.listen import NO_AUDIO, Listening, listen
 from pipeline.config import PipelineConfig
 from pipeline.outputs import annotate, output, report
 from pipeline.people.record import (
@@ -26,8 +28,9 @@ from pipeline.people.record import (
 from pipeline.transcript.parse import check_within
 from pipeline.transcript.utterances import Transcript
 from pipeline.transcript.verbal import analyze_verbal
-from pipeline.types import LandmarkSeries, Participant
+from pipeline.types import BoolArray, LandmarkSeries, Participant
 from pipeline.verdict import aggregate
+from pipeline.verdict.answers import with_answers
 from pipeline.verdict.verbal import verbal_advice, verbal_events, verbal_json
 
 __all__ = ["Canceled", "analyze_video"]
@@ -213,14 +216,24 @@ def analyze_video(
     """
     config = config or PipelineConfig()
     hooks = Hooks(on_progress, should_cancel, on_warning)
-    rec, chosen = locate_and_record(video, config, participant, hooks)
+    heard = listen(video, hooks.warn, split_cpus=config.split_cpus)
+    try:
+        rec, chosen = locate_and_record(video, config, participant, hooks)
+    except BaseException:
+        if heard is not None:
+            heard.stop.set()  # nobody will read it
+        raise
     hooks.progress("signals", 0.0)
     people = analyse_recording(rec, chosen, config)
     result = build_result(rec, people, chosen, config, participant)
     if transcript is not None:
         add_verbal(result, transcript, config, interviewer_speaker)
+    conv = converse(heard, rec, people, chosen, config=config, hooks=hooks)
+    result["speech"] = _speech(conv, people[chosen].person, result["media"]["duration_ms"])
+    result = with_answers(result, config)
     hooks.check()
-    _write(Path(out_dir), result, [a.person for a in people], video_href)
+    talk = {a.person.id: speaking(conv, a.person.id, a.person.states.timestamp_ms) for a in people}
+    _write(Path(out_dir), result, [a.person for a in people], video_href, talk)
     if annotate:
         _annotate(
             Path(video),
@@ -235,9 +248,13 @@ def analyze_video(
 
 
 def _write(
-    out: Path, result: dict[str, Any], people: list[Participant], video_href: str | None
+    out: Path,
+    result: dict[str, Any],
+    people: list[Participant],
+    video_href: str | None,
+    speaking: dict[str, BoolArray] | None = None,
 ) -> None:
-    output.write_atomic(out / "frames.csv", output.frames_csv(people))
+    output.write_atomic(out / "frames.csv", output.frames_csv(people, speaking))
     output.write_atomic(out / "report.html", report.render_report(result, video_href))
     # result.json last: its presence means the analysis is complete.
     output.write_atomic(out / "result.json", output.to_json(result))
@@ -265,3 +282,31 @@ def _annotate(
         note_taking=p.note_taking,
         box_xywh=frame_box,
     )
+
+
+# --- the conversation: who speaks when (issue 13) ------------------------------------------
+
+
+def converse(
+    heard: Listening | None,
+    rec: Recording,
+    people: list[Analysed],
+    chosen: int,
+    *,
+    config: PipelineConfig,
+    hooks: Hooks,
+) -> Conversation:
+    """The conversation from the audio thread's result and everyone's landmarks; a failure
+    of the audio side is a warning and a recording without speech, never a failed analysis."""
+    try:
+        activity = heard.result.result() if heard is not None else NO_AUDIO
+    except (RuntimeError, ValueError, OSError) as exc:
+        hooks.warn(f"speech not analysed: {exc}")
+        activity = NO_AUDIO
+    series = {a.person.id: t.series for a, t in zip(people, rec.people, strict=True)}
+    return conversation(activity, series, people[chosen].person.id, config)
+
+
+def _speech(conv: Conversation, lead: Participant, duration_ms: int) -> dict[str, Any]:
+    states = lead.states
+    return speech_json(conv, states.timestamp_ms, states.attention, lead.note_taking, duration_ms)

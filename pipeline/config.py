@@ -249,6 +249,54 @@ class PipelineConfig:
     # Advice quotes at most this many words of an utterance (enough to recognise it).
     verbal_quote_words: int = 14
 
+    # --- the conversation: speech and turns (issue 13) -----------------------------------
+    # Silero VAD probability above which a 32 ms window starts speech, and below which it
+    # ends it. Speech scores near 1 (on the development calls 89% of speech windows score
+    # above 0.8), while music right after speech lingers at 0.3-0.6 as the model's memory
+    # fades: the model's own 0.5/0.35 pair let 8-22% of such music through, this pair 1%.
+    speech_on_probability: float = 0.7
+    speech_off_probability: float = 0.5
+    # Speech shorter than this is a cough, a click or a word from a music track, not talk.
+    speech_min_ms: int = 250
+    # Pauses shorter than this inside speech are breaths between phrases, not its end.
+    speech_bridge_ms: int = 300
+    # Lip activity: the mouth opening (inner-lip gap / eye-corner distance) varies at least
+    # this much (standard deviation over `lips_window_ms`) in talking (median 0.035-0.06 on
+    # the talking clips' recordings, 5th percentile 0.012-0.022); still lips of a sharp face
+    # stay at 0.001-0.005.
+    lips_active_std: float = 0.015
+    # ... and at least this multiple of the person's own still level (90th percentile away
+    # from speech): a small or soft face makes the mesh's lips jitter up to 0.03 at rest.
+    lips_still_factor: float = 1.5
+    # Some people talk with lips the mesh sees barely move (a downcast face, a beard): when
+    # nobody's lips reach their level, a face moving this many times more (each against
+    # their own level) than every other visible face, and at least `lips_dominance_min` of
+    # its level, is still the speaker. Two faces at rest differ by less than this.
+    lips_dominance_ratio: float = 3.0
+    lips_dominance_min: float = 0.3
+    # A second of frames holds a few syllables, enough for the mouth to open and close.
+    lips_window_ms: int = 1_000
+    # A speaker label holds over short flickers of the lip evidence: one word's lip motion
+    # may pause while the voice goes on.
+    speaker_smooth_ms: int = 1_400
+    # Pauses shorter than this inside one person's speech keep the turn going (a person
+    # marking turns would not split at a breath or a short search for a word).
+    turn_pause_ms: int = 2_000
+    # `unseen` speech shorter than this, closer than `unseen_absorb_gap_ms` to a seen
+    # speaker's speech, is theirs: a phrase whose lips the mesh saw barely move, part of the
+    # same sentence (more often than a third voice chiming in for a second). Further away it
+    # may be the other party's short reply, so it stays unseen.
+    unseen_absorb_ms: int = 1_500
+    unseen_absorb_gap_ms: int = 500
+    # Stretches of one speaker shorter than this are backchannel ("mm-hmm"), not a turn.
+    turn_min_ms: int = 700
+    # The interviewer's turn starting less than this after an answer ends (or before) came
+    # without the pause people leave before taking a turn (a quarter second or more).
+    answer_overlap_ms: int = 250
+    # Answers at least this long are "long" for relating answer length to attention: past
+    # two minutes interviewers commonly drift (answers of 30-90 s are the usual advice).
+    long_answer_ms: int = 120_000
+
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 

@@ -259,3 +259,53 @@ class Participant:
     def coverage(self) -> float:
         n = len(self.signals)
         return float(self.signals.face_present.sum() / n) if n else 0.0
+
+
+# --- the conversation: speech activity, segments and turns (issue 13) ----------------------
+
+
+@dataclass(frozen=True)
+class SpeechActivity:
+    """Voice activity of the recording's audio track, one value per analysis window.
+
+    Attributes:
+        audio: `no_audio` (no audio stream), `no_speech` (a track without speech) or
+            `speech`; set once segments are known.
+        start_ms: time of the first window's start, ms from the first video frame.
+        window_ms: length of each window in ms.
+        probability: `(N,)` float32 speech probability of each window, 0-1.
+    """
+
+    audio: str
+    start_ms: float
+    window_ms: float
+    probability: FloatArray
+
+    @property
+    def end_ms(self) -> float:
+        """Where the track's analysed sound ends (it may end before the video)."""
+        return self.start_ms + self.window_ms * self.probability.shape[0]
+
+
+@dataclass(frozen=True)
+class SpeechSegment:
+    """A stretch of speech and whose it is: a participant id (`p0`...) or `unseen`."""
+
+    start_ms: int
+    end_ms: int
+    speaker: str
+    confidence: float
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One speaker's speech with its short pauses, as a person would mark the conversation.
+
+    `role` is `interviewer`, `candidate` or `other`.
+    """
+
+    id: str
+    start_ms: int
+    end_ms: int
+    speaker: str
+    role: str

@@ -6,6 +6,7 @@ RESULT_LINKS = {
     "result": "result",
     "windows": "windows",
     "events": "events",
+    "turns": "turns",
     "frames_csv": "frames.csv",
     "report_html": "report.html",
 }

@@ -12,7 +12,8 @@ from typing import Any
 
 
 def report_fragment(result: dict[str, Any]) -> str:
-    """Headline, summary figures, player slot, timeline, advice and events as HTML.
+    """Headline, summary figures, player slot, timeline with the turns, answers, advice and
+    events as HTML.
 
     Args:
         result: the result.json body.
@@ -21,6 +22,7 @@ def report_fragment(result: dict[str, Any]) -> str:
     from pipeline.outputs.report import advice_list, events_table, legend, summary_cards
     from pipeline.outputs.report_chart import timeline_svg
     from pipeline.outputs.report_transcript import transcript_panel
+    from pipeline.outputs.report_turns import answers_table, turns_legend, turns_svg
 
     summary = result.get("summary") or {}
     media = result.get("media") or {}
@@ -36,8 +38,12 @@ def report_fragment(result: dict[str, Any]) -> str:
             '<div class="chart-scroll" tabindex="0" role="region" '
             'aria-labelledby="timeline-heading">',
             timeline_svg(result),
+            turns_svg(result),
             "</div>",
             legend(),
+            turns_legend(result),
+            "<h3>Answers</h3>",
+            f'<div class="scroll">{answers_table(result)}</div>',
             transcript_panel(result.get("verbal"), heading="h3"),
             "<h3>Advice</h3>",
             advice_list(result.get("advice", [])),

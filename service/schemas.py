@@ -159,6 +159,38 @@ class EventsOut(BaseModel):
     events: list[dict[str, Any]]
 
 
+class TurnsOut(BaseModel):
+    """The conversation: whether the recording had sound and speech, its turns (candidate
+    turns with the interviewer's state shares during them) and the talk shares."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "analysis_id": _ID,
+                    "audio": "speech",
+                    "turns": [
+                        {
+                            "id": "t2",
+                            "start_ms": 9000,
+                            "end_ms": 24100,
+                            "speaker": "p1",
+                            "role": "candidate",
+                            "interviewer": {"screen": 0.62, "away": 0.3, "note_taking": 0.0},
+                        }
+                    ],
+                    "talk_share": {"interviewer": 0.31, "candidate": 0.58, "silence": 0.11},
+                }
+            ]
+        }
+    )
+
+    analysis_id: str
+    audio: str = Field(description="speech | no_speech | no_audio")
+    turns: list[dict[str, Any]]
+    talk_share: dict[str, float]
+
+
 class ProblemOut(BaseModel):
     """An RFC 9457 problem: what every error answer looks like."""
 

@@ -72,6 +72,9 @@ def test_upload_reaches_succeeded_with_result_parts(client: TestClient, video: b
     assert {"summary", "windows", "events"} <= result.json().keys()
     assert client.get(analysis["links"]["windows"], headers=ALICE).json()["windows"]
     assert client.get(analysis["links"]["events"], headers=ALICE).json()["events"]
+    # a result written before the conversation existed reads as a recording without sound
+    turns = client.get(analysis["links"]["turns"], headers=ALICE).json()
+    assert turns == {"analysis_id": body["id"], "audio": "no_audio", "turns": [], "talk_share": {}}
     frames = client.get(analysis["links"]["frames_csv"], headers=ALICE)
     assert frames.headers["content-type"].startswith("text/csv")
     report = client.get(analysis["links"]["report_html"], headers=ALICE)

@@ -36,6 +36,7 @@ OPERATION_IDS = {
     ("get", "/v1/analyses/{analysis_id}/video"): "get_video",
     ("get", "/v1/analyses/{analysis_id}/windows"): "get_windows",
     ("get", "/v1/analyses/{analysis_id}/events"): "get_events",
+    ("get", "/v1/analyses/{analysis_id}/turns"): "get_turns",
     ("get", "/v1/analyses/{analysis_id}/result"): "get_result",
     ("get", "/v1/analyses/{analysis_id}/frames.csv"): "get_frames",
     ("get", "/v1/analyses/{analysis_id}/report.html"): "get_report",

@@ -416,3 +416,51 @@ def _status(server: Server, analysis_id: str, key: str) -> str:
     )
     status: str = response.json()["status"]
     return status
+
+
+# --- the conversation on the page (issue 13) ------------------------------------------------
+
+
+def _generated_call(tmp_path: Path) -> Path:
+    """A two-person call with real speech, assembled by benchmarks/calls.py (1.5 MB, 29 s)."""
+    from tests.test_conversation import _calls_module
+
+    calls = _calls_module()
+    data = clip(CLIP).parent.parent
+    spec = next(c for c in calls.CALLS if c.name == "gallery_blazer_eyesdown")
+    music = [
+        calls.np.concatenate([c.samples for c in calls.iter_audio(data / "videos" / m)])
+        for m in calls.MUSIC_CLIPS
+    ]
+    path: Path = calls.build(spec, data, tmp_path, music)
+    return path
+
+
+def test_turns_and_answers_on_the_page(browser: Any, open_server: Server, tmp_path: Path) -> None:
+    video = _generated_call(tmp_path / "call")
+    tab = _open(browser, open_server)
+    page = tab.page
+    page.wait_for_selector("#upload-view:not([hidden])")
+    page.set_input_files("#file", str(video))
+    page.click("#analyse")
+    page.wait_for_selector("#report-view:not([hidden])", timeout=180_000)
+    result = tab.api(f"/v1/analyses/{_current_id(tab)}/result").json()
+    turns = result["speech"]["turns"]
+    answers = [t for t in turns if t["role"] == "candidate"]
+    assert len(turns) >= 4 and len(answers) >= 2
+    # who speaks when, under the attention states and on the same time axis
+    assert page.locator("#turns g.turn").count() == len(turns)
+    timeline, band = page.locator("#timeline").bounding_box(), page.locator("#turns").bounding_box()
+    assert timeline is not None and band is not None
+    assert band["y"] >= timeline["y"] + timeline["height"] - 1 and band["x"] == timeline["x"]
+    # one row per answer, with the interviewer's shares; its time seeks the player
+    assert page.locator("#answers tr.answer").count() == len(answers)
+    tab.until("document.getElementById('player').readyState >= 1", "the kept video to load")
+    last = answers[-1]
+    page.click(f"#answers tr[id='{last['id']}'] button")
+    tab.seeked_to(last["start_ms"] / 1000)
+    first = turns[0]
+    page.click(f"#turns g.turn[data-ms='{first['start_ms']}'] rect")
+    tab.seeked_to(first["start_ms"] / 1000)
+    tab.shot("20-turns-and-answers")
+    assert tab.errors == []

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from pipeline.types import ATTENTION_LABELS, Participant
+from pipeline.types import ATTENTION_LABELS, BoolArray, Participant
 
 SCHEMA_VERSION = "1.0"
 
@@ -30,6 +30,7 @@ FRAME_COLUMNS = (
     "hands_visible",
     "attention",
     "note_taking",
+    "speaking",
 )
 
 
@@ -37,7 +38,7 @@ def _num(value: float, digits: int = 2) -> str:
     return "" if not math.isfinite(value) else f"{value:.{digits}f}"
 
 
-def _rows(p: Participant) -> Iterator[tuple[int, str, list[str]]]:
+def _rows(p: Participant, speaking: BoolArray | None) -> Iterator[tuple[int, str, list[str]]]:
     s = p.signals
     for i in range(len(s)):
         present = bool(s.face_present[i])
@@ -58,20 +59,27 @@ def _rows(p: Participant) -> Iterator[tuple[int, str, list[str]]]:
                 str(int(s.hands_visible[i])),
                 ATTENTION_LABELS[int(p.states.attention[i])],
                 str(int(bool(p.note_taking[i]))),
+                str(int(speaking is not None and bool(speaking[i]))),
             ],
         )
 
 
-def frames_csv(participants: list[Participant]) -> str:
+def frames_csv(
+    participants: list[Participant], speaking: dict[str, BoolArray] | None = None
+) -> str:
     """The frames.csv text: one row per analysed frame per participant, by time.
 
     Args:
         participants: analysed participants (each with `(T,)` signals and states).
+        speaking: `(T,)` per participant id, True where they speak (0 where not given).
 
     Returns:
         CSV text with the `FRAME_COLUMNS` header.
     """
-    rows = sorted((r for p in participants for r in _rows(p)), key=lambda r: (r[0], r[1]))
+    talk = speaking or {}
+    rows = sorted(
+        (r for p in participants for r in _rows(p, talk.get(p.id))), key=lambda r: (r[0], r[1])
+    )
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(FRAME_COLUMNS)

@@ -9,6 +9,7 @@ from urllib.parse import quote, urlsplit
 from pipeline.attention.runs import clock, seconds
 from pipeline.outputs.report_chart import STATE_COLOURS, timeline_svg
 from pipeline.outputs.report_transcript import TRANSCRIPT_CSS, transcript_panel
+from pipeline.outputs.report_turns import answers_table, turns_legend, turns_svg
 
 STRATEGY_TITLES = {
     "respond_in_moment": "Respond in the moment",
@@ -234,7 +235,11 @@ def render_report(result: dict[str, Any], video_href: str | None = None) -> str:
             player,
             "<h2>Timeline</h2>",
             timeline_svg(result),
+            turns_svg(result),
             legend(),
+            turns_legend(result),
+            "<h2>Answers</h2>",
+            answers_table(result),
             transcript_panel(result.get("verbal")),
             "<h2>Advice</h2>",
             advice_list(result.get("advice", [])),

@@ -14,7 +14,7 @@ from service.db import Status
 from service.deps import ClientDep, StorageDep, StoreDep
 from service.problems import Problem
 from service.routes.common import find, problems
-from service.schemas import EventsOut, WindowsOut
+from service.schemas import EventsOut, TurnsOut, WindowsOut
 
 router = APIRouter(prefix="/v1/analyses/{analysis_id}", tags=["results"])
 _ERRORS = problems(401, 404, 409, 422)
@@ -73,6 +73,24 @@ async def get_events(
     return EventsOut(analysis_id=analysis_id, events=result.get("events", []))
 
 
+@router.get(
+    "/turns",
+    response_model=TurnsOut,
+    responses=_ERRORS,
+    summary="Who speaks when: the conversation's turns",
+)
+async def get_turns(
+    analysis_id: str, store: StoreDep, storage: StorageDep, client: ClientDep
+) -> TurnsOut:
+    speech = (await _result(store, storage, client, analysis_id)).get("speech") or {}
+    return TurnsOut(
+        analysis_id=analysis_id,
+        audio=speech.get("audio", "no_audio"),
+        turns=speech.get("turns", []),
+        talk_share=speech.get("talk_share", {}),
+    )
+
+
 class _Served(NamedTuple):
     """A file of a result, served as it is."""
 
@@ -88,7 +106,7 @@ _FILES = (
         "result.json",
         "application/json",
         "The full result.json",
-        "result.json: media, participants, summary, windows, events, advice",
+        "result.json: media, participants, summary, windows, events, advice, speech",
         "get_result",
     ),
     _Served(

@@ -1,0 +1,154 @@
+"""Whose speech, and turns: hand-built lip activity joined with stretches of speech."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from pipeline.audio import speakers
+from pipeline.audio.lips import lip_activity, mouth_opening
+from pipeline.audio.turns import turns
+from pipeline.config import PipelineConfig
+from pipeline.types import SpeechSegment
+from tests.conftest import recording
+
+CONFIG = PipelineConfig()
+STEP_MS = 200
+TALK, REST = 0.05, 0.002  # lip activity of talking and of still lips
+NAN = float("nan")
+
+
+def frames(seconds: float) -> np.ndarray:
+    return np.arange(0, round(seconds * 1000), STEP_MS, dtype=np.int64)
+
+
+def lips(t: np.ndarray, *rows: list[tuple[int, int, float]]) -> np.ndarray:
+    """One row per participant: REST everywhere except the `(start_ms, end_ms, value)`s."""
+    out = np.full((len(rows), t.shape[0]), REST, np.float32)
+    for i, row in enumerate(rows):
+        for a, b, v in row:
+            out[i, (t >= a) & (t < b)] = v
+    return out
+
+
+def attribute(
+    t: np.ndarray, activity: np.ndarray, spans: list[tuple[int, int]]
+) -> list[SpeechSegment]:
+    ids = [f"p{i}" for i in range(activity.shape[0])]
+    raw = speakers.frame_speakers(t, activity, ids, spans, CONFIG)
+    labels = speakers.settle(activity, ids, speakers.smooth(t, raw, CONFIG.speaker_smooth_ms))
+    return speakers.absorb_unseen(speakers.segments(t, raw, labels, spans), CONFIG)
+
+
+def who(segments: list[SpeechSegment]) -> list[tuple[int, int, str]]:
+    return [(s.start_ms, s.end_ms, s.speaker) for s in segments]
+
+
+def test_speech_goes_to_the_face_whose_lips_move() -> None:
+    t = frames(20)
+    activity = lips(t, [(1_000, 5_000, TALK)], [(8_000, 14_000, TALK)])
+    got = who(attribute(t, activity, [(1_000, 5_000), (8_000, 14_000)]))
+    assert got == [(1_000, 5_000, "p0"), (8_000, 14_000, "p1")]
+
+
+def test_speech_with_every_visible_face_still_is_unseen() -> None:
+    t = frames(20)
+    activity = lips(t, [(1_000, 4_000, TALK)])  # p0 talks, then listens to someone unseen
+    got = who(attribute(t, activity, [(1_000, 4_000), (6_000, 12_000)]))
+    assert got == [(1_000, 4_000, "p0"), (6_000, 12_000, "unseen")]
+
+
+def test_a_speaker_whose_face_is_lost_keeps_the_speech() -> None:
+    # p0 talks while turned away (no face), p1 listens with still lips: p0's, not unseen
+    t = frames(20)
+    activity = lips(t, [(2_000, 9_000, NAN)], [])
+    got = who(attribute(t, activity, [(2_000, 9_000)]))
+    assert got == [(2_000, 9_000, "p0")]
+
+
+def test_lips_barely_moving_but_clearly_more_than_the_others_speak() -> None:
+    # 0.008 is under the level that counts as talking (0.015), but 4x the listener's
+    t = frames(10)
+    activity = lips(t, [(1_000, 6_000, 0.008)], [])
+    assert who(attribute(t, activity, [(1_000, 6_000)])) == [(1_000, 6_000, "p0")]
+
+
+def test_a_flicker_of_other_lips_does_not_split_a_segment() -> None:
+    t = frames(12)
+    activity = lips(t, [(1_000, 10_000, TALK)], [(5_000, 5_400, 2 * TALK)])
+    assert who(attribute(t, activity, [(1_000, 10_000)])) == [(1_000, 10_000, "p0")]
+
+
+def test_confidence_is_the_share_of_frames_agreeing() -> None:
+    t = frames(12)
+    activity = lips(t, [(1_000, 10_000, TALK)], [(5_000, 5_400, 2 * TALK)])
+    (segment,) = attribute(t, activity, [(1_000, 10_000)])
+    assert segment.confidence == pytest.approx(43 / 45, abs=0.001)
+
+
+def seg(a: int, b: int, speaker: str) -> SpeechSegment:
+    return SpeechSegment(a, b, speaker, 1.0)
+
+
+@pytest.mark.parametrize(
+    ("segments", "expected"),
+    [
+        # a question and an answer with a pause of 1.5 s between
+        (
+            [seg(0, 3_000, "p0"), seg(4_500, 12_000, "p1")],
+            [(0, 3_000, "p0", "interviewer"), (4_500, 12_000, "p1", "candidate")],
+        ),
+        # one speaker's pauses under 2 s stay inside the turn
+        (
+            [seg(0, 3_000, "p1"), seg(4_000, 8_000, "p1"), seg(9_500, 12_000, "p1")],
+            [(0, 12_000, "p1", "candidate")],
+        ),
+        # a pause of 2.5 s ends it
+        (
+            [seg(0, 3_000, "p1"), seg(5_500, 8_000, "p1")],
+            [(0, 3_000, "p1", "candidate"), (5_500, 8_000, "p1", "candidate")],
+        ),
+        # speech nobody in the picture makes is the candidate's when no one else speaks
+        (
+            [seg(0, 3_000, "p0"), seg(4_000, 20_000, "unseen")],
+            [(0, 3_000, "p0", "interviewer"), (4_000, 20_000, "unseen", "candidate")],
+        ),
+        # a third voice with less speech than the candidate is other; a 0.5 s "mm-hmm" is
+        # not a turn
+        (
+            [
+                seg(0, 3_000, "p0"),
+                seg(4_000, 20_000, "p1"),
+                seg(21_000, 24_000, "p2"),
+                seg(25_000, 25_500, "p0"),
+            ],
+            [
+                (0, 3_000, "p0", "interviewer"),
+                (4_000, 20_000, "p1", "candidate"),
+                (21_000, 24_000, "p2", "other"),
+            ],
+        ),
+    ],
+)
+def test_turns(segments: list[SpeechSegment], expected: list[tuple[int, int, str, str]]) -> None:
+    got = turns(segments, "p0", CONFIG)
+    assert [(x.start_ms, x.end_ms, x.speaker, x.role) for x in got] == expected
+    assert [x.id for x in got] == [f"t{i + 1}" for i in range(len(expected))]
+
+
+def test_short_unseen_speech_next_to_a_speaker_is_theirs() -> None:
+    got = speakers.absorb_unseen(
+        [seg(0, 700, "unseen"), seg(1_000, 5_000, "p1"), seg(9_000, 20_000, "unseen")], CONFIG
+    )
+    assert who(got) == [(0, 700, "p1"), (1_000, 5_000, "p1"), (9_000, 20_000, "unseen")]
+
+
+def test_lip_activity_tells_talking_from_still_lips_on_real_recordings() -> None:
+    # the mesh of people talking (their clips' own speech) against a still, silent face
+    def median(name: str) -> float:
+        s = recording(name)
+        return float(np.nanmedian(lip_activity(s.timestamp_ms, mouth_opening(s), 1_000)))
+
+    talking = [median(n) for n in ("talk_edmarkey", "talk_katiehill", "vox_eyes_down")]
+    still = [median(n) for n in ("phone_eyes_center", "webcam_d9_man", "selfie_d14_eye_shifts")]
+    assert min(talking) > CONFIG.lips_active_std > 3 * max(still)
