@@ -3,6 +3,7 @@ outputs, for every participant, with the summary about the chosen interviewer.""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -142,15 +143,17 @@ def add_verbal(
     transcript: Transcript,
     config: PipelineConfig,
     interviewer_speaker: str | None = None,
+    lips: Sequence[tuple[int, int]] = (),
 ) -> None:
-    """Adds the transcript's `verbal` block, its events and its advice to a result.
+    """Adds the transcript's `verbal` block, its events and its advice to a result; `lips`
+    (when the judged participant speaks) lets it find the interviewer in the transcript.
 
     Raises:
         TranscriptError: a cue ends after the recording, or the named speaker is not in it.
     """
     duration_ms = int(result["media"]["duration_ms"])
     check_within(transcript, duration_ms, config.transcript_end_slack_ms)
-    verbal = analyze_verbal(transcript, config, interviewer_speaker)
+    verbal = analyze_verbal(transcript, config, interviewer_speaker, lips)
     events = verbal_events(verbal, duration_ms, config)
     result["verbal"] = verbal_json(verbal)
     result["events"] = sorted([*result["events"], *events], key=lambda e: e["start_ms"])
@@ -226,9 +229,11 @@ def analyze_video(
     hooks.progress("signals", 0.0)
     people = analyse_recording(rec, chosen, config)
     result = build_result(rec, people, chosen, config, participant)
-    if transcript is not None:
-        add_verbal(result, transcript, config, interviewer_speaker)
     conv = converse(heard, rec, people, chosen, config=config, hooks=hooks)
+    if transcript is not None:
+        lead = people[chosen].person.id
+        lips = [(s.start_ms, s.end_ms) for s in conv.segments if s.speaker == lead]
+        add_verbal(result, transcript, config, interviewer_speaker, lips)
     result["speech"] = _speech(conv, people[chosen].person, result["media"]["duration_ms"])
     result = with_answers(result, config)
     hooks.check()

@@ -211,6 +211,13 @@ class PipelineConfig:
     # A transcript cue may end this far past the recording: exports round the last cue up and
     # a recording may stop a moment before the platform's captions do.
     transcript_end_slack_ms: int = 5_000
+    # The transcript speaker whose cues the judged participant's own speech (sound + lips)
+    # covers: chosen only with enough speech to judge (a few answers' worth), covering most of
+    # that speaker's cue time, and clearly more than anyone else's (a talk-over or a mistimed
+    # export covers a little of everyone's).
+    verbal_lips_min_speech_ms: int = 10_000
+    verbal_lips_min_share: float = 0.5
+    verbal_lips_min_margin: float = 0.25
     # Follow-up evidence (see pipeline.transcript.signs) must reach this: two pieces of
     # evidence, since one shared word is often a coincidence ("team").
     follow_up_min_score: float = 2.0

@@ -163,3 +163,53 @@ def test_the_fresh_check_is_scored_apart_and_stays_above_chance() -> None:
     assert all(not math.isnan(s["f1"]) for s in scores.values())
     assert scores["follow_up"]["precision"] >= 0.7
     assert scores["logistics"]["precision"] >= 0.7
+
+
+def _spans_of(name: str, pick: str) -> tuple[list[tuple[int, int]], str, str]:
+    """Speech spans taken from one speaker's cues of a development transcript ("asker": the
+    speaker asking most questions, "other": the candidate), with both names."""
+    transcript = parse_transcript((TRANSCRIPTS / name).read_bytes(), name)
+    asker, _ = choose_interviewer(transcript, None)
+    other = next(s for s, r in roles(transcript, asker).items() if r == "candidate")
+    who = asker if pick == "asker" else other
+    return [(u.start_ms, u.end_ms) for u in transcript.utterances if u.speaker == who], asker, other
+
+
+@pytest.mark.parametrize(
+    ("name", "pick", "keep", "expected"),
+    [
+        # The judged face speaks exactly when the asker's cues run: lips name the asker.
+        ("zoom_backend_good.vtt", "asker", 1.0, ("asker", "lips")),
+        # The judged face speaks when the *other* party does (the face on screen is the one
+        # who answers): lips win over counting questions.
+        ("teams_hotel_good.vtt", "other", 1.0, ("other", "lips")),
+        # A few seconds of speech say too little: back to counting questions.
+        ("zoom_backend_good.vtt", "other", 0.0, ("asker", "most_questions")),
+    ],
+)
+def test_lips_choose_the_interviewer_when_the_speech_says_enough(
+    name: str, pick: str, keep: float, expected: tuple[str, str]
+) -> None:
+    spans, asker, other = _spans_of(name, pick)
+    if keep == 0.0:
+        spans = spans[:1]
+        assert spans[0][1] - spans[0][0] < CONFIG.verbal_lips_min_speech_ms
+    transcript = parse_transcript((TRANSCRIPTS / name).read_bytes(), name)
+    names = {"asker": asker, "other": other}
+    assert asker != other
+    assert choose_interviewer(transcript, None, spans, CONFIG) == (names[expected[0]], expected[1])
+
+
+def test_speech_all_along_names_nobody_by_lips() -> None:
+    # Someone's lips move through the whole call (a talk-over, a noisy estimate): it covers
+    # every speaker alike, so the choice falls back to counting questions.
+    name = "zoom_backend_good.vtt"
+    transcript = parse_transcript((TRANSCRIPTS / name).read_bytes(), name)
+    whole = [(0, max(u.end_ms for u in transcript.utterances))]
+    assert choose_interviewer(transcript, None, whole, CONFIG)[1] == "most_questions"
+
+
+def test_a_named_interviewer_wins_over_lips() -> None:
+    spans, asker, _ = _spans_of("zoom_backend_good.vtt", "other")
+    transcript = parse_transcript((TRANSCRIPTS / "zoom_backend_good.vtt").read_bytes(), "x.vtt")
+    assert choose_interviewer(transcript, asker, spans, CONFIG) == (asker, "named")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from pipeline.config import PipelineConfig
@@ -44,12 +45,24 @@ class Verbal:
         return {SUMMARY_KEYS[s]: counts[s] for s in SIGNS}
 
 
-def choose_interviewer(transcript: Transcript, named: str | None) -> tuple[str, str]:
-    """The interviewer's speaker name and how it was chosen ("named" or "most_questions").
+Span = tuple[int, int]
+
+
+def choose_interviewer(
+    transcript: Transcript,
+    named: str | None,
+    lips: Sequence[Span] = (),
+    config: PipelineConfig | None = None,
+) -> tuple[str, str]:
+    """The interviewer's speaker name and how it was chosen ("named", "lips" or
+    "most_questions").
 
     Args:
         transcript: the parsed transcript.
         named: the name the user gave, matched without regard to case, or None to infer.
+        lips: when the judged participant speaks `(start_ms, end_ms)`, from the sound and
+            their lips (the conversation's segments); empty when unknown.
+        config: the lip-choice thresholds (defaults when None).
 
     Raises:
         TranscriptError: the named speaker is not in the transcript, or no cue names a speaker.
@@ -65,9 +78,33 @@ def choose_interviewer(transcript: Transcript, named: str | None) -> tuple[str, 
                 f"its speakers are {', '.join(map(repr, speakers))}"
             )
         return match[0], "named"
+    by_lips = _speaker_by_lips(transcript, lips, config or PipelineConfig())
+    if by_lips is not None:
+        return by_lips, "lips"
     questions = Counter(u.speaker for u in transcript.utterances if is_question(normalize(u.text)))
     cues = Counter(u.speaker for u in transcript.utterances)
     return max(speakers, key=lambda s: (questions[s], cues[s])), "most_questions"
+
+
+def _speaker_by_lips(
+    transcript: Transcript, lips: Sequence[Span], config: PipelineConfig
+) -> str | None:
+    """The transcript speaker whose cues the judged participant's speech covers, when one
+    clearly stands out; None when the speech says too little to tell."""
+    if sum(b - a for a, b in lips) < config.verbal_lips_min_speech_ms:
+        return None
+    covered = Counter[str]()
+    spoken = Counter[str]()
+    for u in transcript.utterances:
+        spoken[u.speaker] += max(u.end_ms - u.start_ms, 0)
+        covered[u.speaker] += sum(max(0, min(b, u.end_ms) - max(a, u.start_ms)) for a, b in lips)
+    shares = sorted(
+        ((covered[s] / spoken[s], s) for s in transcript.speakers if spoken[s] > 0), reverse=True
+    )
+    if not shares or shares[0][0] < config.verbal_lips_min_share:
+        return None
+    runner_up = shares[1][0] if len(shares) > 1 else 0.0
+    return shares[0][1] if shares[0][0] - runner_up >= config.verbal_lips_min_margin else None
 
 
 def roles(transcript: Transcript, interviewer: str) -> dict[str, str]:
@@ -85,7 +122,10 @@ def roles(transcript: Transcript, interviewer: str) -> dict[str, str]:
 
 
 def analyze_verbal(
-    transcript: Transcript, config: PipelineConfig, interviewer: str | None = None
+    transcript: Transcript,
+    config: PipelineConfig,
+    interviewer: str | None = None,
+    lips: Sequence[Span] = (),
 ) -> Verbal:
     """Find the interviewer and the signs of each of their cues.
 
@@ -93,11 +133,12 @@ def analyze_verbal(
         transcript: the parsed transcript.
         config: thresholds.
         interviewer: the interviewer's speaker name if the user gave one.
+        lips: when the judged participant speaks (see `choose_interviewer`).
 
     Raises:
         TranscriptError: see `choose_interviewer`.
     """
-    speaker, chosen_by = choose_interviewer(transcript, interviewer)
+    speaker, chosen_by = choose_interviewer(transcript, interviewer, lips, config)
     role_of = roles(transcript, speaker)
     out: list[SignedUtterance] = []
     answer: list[str] = []
