@@ -49,6 +49,18 @@ def test_face_points_follow_the_image_conventions_on_a_real_frame() -> None:
     # Upright (rotation metadata honoured): forehead above nose above chin.
     y = face[:, 1]
     assert y[FacePoint.FOREHEAD] < y[FacePoint.NOSE_TIP] < y[FacePoint.CHIN]
+    # The inner lips sit between nose and chin (a closed mouth puts them within a hair).
+    for lip in (FacePoint.UPPER_LIP_INNER, FacePoint.LOWER_LIP_INNER):
+        assert y[FacePoint.NOSE_TIP] < y[lip] < y[FacePoint.CHIN]
+
+
+def test_the_inner_lips_open_downward_while_talking() -> None:
+    # A man talking to the camera: the lower inner lip is below the upper one on every frame,
+    # by several percent of the face height in the median (the mouth opening's sign and size).
+    face = recording("talk_edmarkey").face
+    height = face[:, FacePoint.CHIN, 1] - face[:, FacePoint.FOREHEAD, 1]
+    gap = (face[:, FacePoint.LOWER_LIP_INNER, 1] - face[:, FacePoint.UPPER_LIP_INNER, 1]) / height
+    assert np.nanmin(gap) >= 0.0 and np.nanmedian(gap) > 0.02
 
 
 @pytest.mark.parametrize(

@@ -4,8 +4,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -16,6 +14,7 @@ from pipeline.transcript.parse import parse_transcript
 from pipeline.transcript.verbal import Verbal, analyze_verbal
 from pipeline.verdict.verbal import verbal_advice, verbal_events, verbal_json
 from tests.conftest import shared_path
+from tests.test_cli import cuewatch
 
 TRANSCRIPTS = Path(__file__).resolve().parent / "data" / "transcripts"
 # The written interviews are 2-6 minutes long; real ones run 20-60. These spans scale the
@@ -108,22 +107,12 @@ Dana Reyes: Honestly, you might be a better fit for our data team.
 """
 
 
-def _cuewatch(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "service.cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-
-
 @pytest.mark.mediapipe
 def test_analyze_with_a_transcript_writes_the_verbal_block(tmp_path: Path) -> None:
     video = shared_path("videos/interview_woman_talking.mp4")
     (tmp_path / "call.vtt").write_text(SHORT_CALL)
     out = tmp_path / "out"
-    run = _cuewatch(
+    run = cuewatch(
         "analyze", str(video), "--out", str(out), "--transcript", str(tmp_path / "call.vtt")
     )
     assert run.returncode == 0, run.stderr
@@ -158,7 +147,7 @@ def test_analyze_with_a_bad_transcript_exits_2(
     video = shared_path("videos/interview_woman_talking.mp4")
     (tmp_path / "call.vtt").write_text(transcript)
     args = ["analyze", str(video), "--out", str(tmp_path / "out"), "--transcript"]
-    run = _cuewatch(*args, str(tmp_path / "call.vtt"), *extra)
+    run = cuewatch(*args, str(tmp_path / "call.vtt"), *extra)
     assert run.returncode == 2
     last = run.stderr.strip().splitlines()[-1]
     assert last.startswith("cuewatch: ") and reason in last

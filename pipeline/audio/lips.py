@@ -8,26 +8,19 @@ variability (standard deviation over about a second) is the activity.
 
 from __future__ import annotations
 
-from enum import IntEnum
-
 import numpy as np
 
 from pipeline.people.mesh import FacePoint
 from pipeline.types import FloatArray, IntArray, LandmarkSeries
 
 
-class LipPoint(IntEnum):
-    """FaceMesh indices of the inner lips' midpoints."""
-
-    UPPER_INNER = 13
-    LOWER_INNER = 14
-
-
 def mouth_opening(series: LandmarkSeries) -> FloatArray:
     """Inner-lip gap / eye-corner distance per frame, `(T,)`, NaN without a face."""
     scale = np.asarray(series.image_wh, dtype=np.float32)
     pts = series.face[:, :, :2] * scale
-    gap = np.linalg.norm(pts[:, LipPoint.UPPER_INNER] - pts[:, LipPoint.LOWER_INNER], axis=1)
+    gap = np.linalg.norm(
+        pts[:, FacePoint.UPPER_LIP_INNER] - pts[:, FacePoint.LOWER_LIP_INNER], axis=1
+    )
     eyes = np.linalg.norm(
         pts[:, FacePoint.RIGHT_EYE_OUTER] - pts[:, FacePoint.LEFT_EYE_OUTER], axis=1
     )

@@ -38,6 +38,8 @@ class FacePoint(IntEnum):
     LEFT_EYE_LOWER_OUT = 373
     RIGHT_IRIS_CENTER = 468
     LEFT_IRIS_CENTER = 473
+    UPPER_LIP_INNER = 13  # the inner lips' midpoints: their gap is the mouth opening
+    LOWER_LIP_INNER = 14
 
 
 class EyePoints(NamedTuple):
