@@ -50,14 +50,16 @@ calls: setup
 # own command from the shared clips: the labelled ones (shared labels and tests/data/labels)
 # plus a few for note-taking splices.
 RECORDINGS_DIR := tests/data/landmarks
-RECORD_CLIPS := $(shell python3 -c "import json,glob; print(' '.join(sorted(json.load(open(f))['video'] for f in glob.glob('../shared/data/labels/*.json') + glob.glob('tests/data/labels/*.json'))))" 2>/dev/null) \
-	videos/selfie_d3_looks_down.mp4 \
-	videos/composite_camera_off_and_back.mp4 videos/vox_eyes_down.mp4
+# Each as VIDEO:PARTICIPANT, the label's participant_box (x,y,w,h) or auto.
+RECORD_CLIPS := $(shell python3 -c "import json,glob; ls=[json.load(open(f)) for f in glob.glob('../shared/data/labels/*.json') + glob.glob('tests/data/labels/*.json')]; print(' '.join(sorted(d['video'] + ':' + (','.join(map(str, d['participant_box'])) if d.get('participant_box') else 'auto') for d in ls)))" 2>/dev/null) \
+	videos/selfie_d3_looks_down.mp4:auto \
+	videos/composite_camera_off_and_back.mp4:auto videos/vox_eyes_down.mp4:auto
 
 recordings: setup
 	mkdir -p $(RECORDINGS_DIR)
-	for v in $(RECORD_CLIPS); do \
-		n=$$(basename $$v); $(BIN)/cuewatch record ../shared/data/$$v $(RECORDINGS_DIR)/$${n%.*}.npz || exit 1; \
+	for c in $(RECORD_CLIPS); do \
+		v=$${c%%:*}; n=$$(basename $$v); \
+		$(BIN)/cuewatch record ../shared/data/$$v $(RECORDINGS_DIR)/$${n%.*}.npz --participant $${c#*:} || exit 1; \
 	done
 	# Hands on every frame: this one tests the hand signals, not when the recorder looks.
 	$(BIN)/cuewatch record ../shared/data/videos/sidecam_hands_keyboard.avi \

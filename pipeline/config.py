@@ -91,6 +91,9 @@ class PipelineConfig:
     # corners: closing lids meet part-way (the lower one rising, to about 0.2-0.5 of it),
     # while over a lowered eye the upper lid comes down and the lower one stays (0.6-0.75).
     closed_lower_lid_min: float = 0.6
+    # ... and only while the lids still show the iris (a lowered eye's lids stay at 0.1-0.15
+    # of the eye width; shut ones at 0.02-0.06, wherever the lower lid rests).
+    closed_iris_min_aperture: float = 0.08
     # Lids this narrow right next to shut ones belong to the same closure (fluttering lids);
     # lowered lids of a look down stay above it (about 0.65-0.8 of the open aperture).
     nearly_closed_ratio: float = 0.6
@@ -320,7 +323,10 @@ FIT_GRID: dict[str, tuple[float, ...]] = {
     "down_eye_pitch_gain": (1.0, 2.0, 3.0),
     "down_lid_rise_max": (0.0, 0.15, 0.3),
     "down_lower_lid_weight": (0.0, 1.0),
-    "closed_ratio": (0.45, 0.5),
-    # 9: off (the lower lid never rests that far down).
-    "closed_lower_lid_min": (0.6, 9.0),
+    # Half-shut lids of a yawn or drowsiness sit at 0.4-0.55 of the attending aperture.
+    "closed_ratio": (0.45, 0.5, 0.55),
+    # Between where closing lids meet (the lower lid at 0.2-0.5 of its attending drop) and
+    # where it rests over a lowered eye (0.6-0.75); not "off": a grid that may switch the
+    # rule off lets a fold without downcast eyes in it read every downcast eye as shut.
+    "closed_lower_lid_min": (0.55, 0.6, 0.65),
 }

@@ -6,8 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pipeline.attention.calibrate import classify
+from pipeline.attention.calibrate import classify, learn_baseline, raw_states
 from pipeline.attention.signals import compute_signals
+from pipeline.config import PipelineConfig
 from pipeline.types import Attention, AttentionSeries
 from tests.conftest import LANDMARKS_DIR, recording
 
@@ -62,6 +63,10 @@ def _shares(name: str, start_ms: int, end_ms: int) -> dict[Attention, float]:
         ),
         # looking down at a phone for the whole clip: no screen to learn, yet down
         ("phone_typing_looking_down", 300, 4400, Attention.DOWN, 0.8),
+        # a small face (about 50 px wide) in a lecture hall: head and eyes turned aside ...
+        ("exam_room_students_dozing_writing_stock_watermark", 2400, 5200, Attention.AWAY, 0.9),
+        # ... and later the head resting on a hand, drowsy, the eyes on the lens
+        ("exam_room_students_dozing_writing_stock_watermark", 16600, 20400, Attention.SCREEN, 0.9),
     ],
 )
 def test_real_clip_reads_as_labelled(
@@ -74,6 +79,19 @@ def test_real_clip_reads_as_labelled(
 def test_downcast_eyes_are_never_read_closed() -> None:
     shares = _shares("vox_downcast", 0, 1960)
     assert shares[Attention.CLOSED] == 0.0, shares
+
+
+def test_shut_lids_over_a_resting_lower_lid_are_closed_not_down() -> None:
+    # talk_blazer blinks at 4.2 and 4.6 s: lids at 0.02-0.03 of the eye width (no iris
+    # showing) while the lower lid stays at 0.7 of its attending drop, as over a lowered eye.
+    signals = compute_signals(recording("talk_blazer"))
+    config = PipelineConfig()
+    base = learn_baseline(signals, config)
+    assert base is not None
+    raw = raw_states(signals, base, config)
+    blinks = np.isin(signals.timestamp_ms, [4200, 4600])
+    assert blinks.sum() == 2
+    assert (raw[blinks] == Attention.CLOSED).all(), raw[blinks]
 
 
 def test_a_recording_spent_looking_down_falls_back_on_the_camera_prior() -> None:

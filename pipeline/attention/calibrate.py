@@ -118,9 +118,11 @@ def _label(signals: Signals, base: Baseline, config: PipelineConfig, slack_deg: 
 
 
 def _lower_lid_rests(signals: Signals, base: Baseline, config: PipelineConfig) -> B:
-    """Frames whose lower lid stays near its attending place (NaN baseline: none)."""
+    """Frames whose lower lid stays near its attending place below lids that still show the
+    iris: a lowered eye, not a shut one (NaN baseline: none)."""
     ratio = signals.lower_lid.astype(np.float64) / base.lower_lid
-    return np.asarray(ratio >= config.closed_lower_lid_min)
+    iris_shows = signals.eye_openness.astype(np.float64) >= config.closed_iris_min_aperture
+    return np.asarray((ratio >= config.closed_lower_lid_min) & iris_shows)
 
 
 def raw_states(signals: Signals, base: Baseline, config: PipelineConfig) -> States:
