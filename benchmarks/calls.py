@@ -180,10 +180,10 @@ HELDOUT2 = (
     ),
 )
 # A third held-out set, built before any of its scores were seen, after the lip model was
-# reworked on the development calls: the only new voice among the shared clips
-# (`webcam_man_head_tilt...`: every other clip with speech is used above), the others
-# paired anew, a speaker view with a small self-view tile, and short gaps (0.6-1.2 s,
-# under the pause that ends a turn).
+# reworked on the development calls. Every shared clip with speech is used above (the one
+# other, `webcam_man_head_tilt...`, is mostly room noise the loudness truth would call
+# speech), so it pairs people anew: a speaker view with a small self-view tile, short gaps
+# (0.6-1.5 s, under the pause that ends a turn), a quiet-lipped man as the interviewer.
 HELDOUT3 = (
     CallSpec(
         "heldout3_speaker_suit_radio34",
@@ -196,8 +196,8 @@ HELDOUT3 = (
         ("silence", "music"),
     ),
     CallSpec(
-        "heldout3_gallery_headtilt_katiehill",
-        "webcam_man_head_tilt_eyes_down_and_back.mp4",
+        "heldout3_gallery_glasses_katiehill",
+        "webcam_interview_man_glasses_eyes_downcast.mp4",
         "talk_katiehill.mp4",
         "gallery",
         False,

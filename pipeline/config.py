@@ -298,7 +298,11 @@ class PipelineConfig:
     lips_sure_z: float = 3.0
     # With several faces, one whose shift beats every other's by this many standard errors is
     # the speaker even if not sure on its own (lips that barely show against still ones).
-    lips_margin_z: float = 3.0
+    lips_margin_z: float = 2.0
+    # Once each person's typical talking shift is known (the median over the stretches given
+    # to them), a stretch is theirs only if it reaches this share of it (in log: halfway
+    # between rest and their talking): a listener's jitter stays well under it.
+    lips_typical_share: float = 0.5
     # A speaker label holds over short flickers of the lip evidence: one word's lip motion
     # may pause while the voice goes on.
     speaker_smooth_ms: int = 1_400
