@@ -283,26 +283,6 @@ class PipelineConfig:
     lips_dominance_min: float = 0.3
     # A second of frames holds a few syllables, enough for the mouth to open and close.
     lips_window_ms: int = 1_000
-    # Each stretch of speech is settled by everyone's lips over the whole of it, each person
-    # against their own lips at rest (log activity away from speech; `audio/stretches`).
-    # A person with fewer frames at rest than this (a call without pauses) is measured
-    # against their quietest `lips_rest_quantile` of frames (they listen at least that long).
-    lips_rest_min_frames: int = 10
-    lips_rest_quantile: float = 0.3
-    # Rest jitter of a still-looped or perfectly still face can be near nil; a shift is never
-    # measured in steps finer than this (log units, about 20%).
-    lips_rest_sd_min: float = 0.2
-    # Talking: lips moving at least this many times their own rest level on average over the
-    # stretch, and that far past rest in standard errors (one look per lip window).
-    lips_shift_min: float = 1.5
-    lips_sure_z: float = 3.0
-    # With several faces, one whose shift beats every other's by this many standard errors is
-    # the speaker even if not sure on its own (lips that barely show against still ones).
-    lips_margin_z: float = 2.0
-    # Once each person's typical talking shift is known (the median over the stretches given
-    # to them), a stretch is theirs only if it reaches this share of it (in log: halfway
-    # between rest and their talking): a listener's jitter stays well under it.
-    lips_typical_share: float = 0.5
     # A speaker label holds over short flickers of the lip evidence: one word's lip motion
     # may pause while the voice goes on.
     speaker_smooth_ms: int = 1_400

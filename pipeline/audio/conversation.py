@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from pipeline.audio import speakers, stretches
+from pipeline.audio import speakers
 from pipeline.audio.lips import lip_activity, mouth_opening
 from pipeline.audio.speech import speech_spans, with_status
 from pipeline.audio.turns import turns as find_turns
@@ -65,9 +65,8 @@ def whose_speech(
     spans: list[tuple[int, int]],
     config: PipelineConfig,
 ) -> list[SpeechSegment]:
-    """Speech segments with their speakers: the frames' lips propose where the speaker
-    changes (`speakers`), each proposed stretch is settled by the lips over the whole of it
-    (`stretches`), then short unseen phrases and short pauses join their neighbours.
+    """Speech segments with their speakers (`speakers`: each frame's lips, smoothed), then
+    short unseen phrases and short pauses join their neighbours.
 
     Args:
         timestamp_ms: `(T,)` analysed frame times.
@@ -79,10 +78,7 @@ def whose_speech(
     t = timestamp_ms
     raw = speakers.frame_speakers(t, lips, ids, spans, config)
     labels = speakers.settle(lips, ids, speakers.smooth(t, raw, config.speaker_smooth_ms))
-    proposed = speakers.segments(t, raw, labels, spans)
-    rest = stretches.rest_lips(t, lips, spans, config)
-    segs = stretches.settle_stretches(t, lips, ids, proposed, rest=rest, config=config)
-    segs = speakers.absorb_unseen(segs, config)
+    segs = speakers.absorb_unseen(speakers.segments(t, raw, labels, spans), config)
     return _merge_close(segs, config.speaker_hold_ms)
 
 
