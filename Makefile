@@ -42,9 +42,11 @@ calls: setup
 	$(BIN)/python benchmarks/calls.py $(CALLS_DIR)/dev
 	$(BIN)/python benchmarks/calls.py $(CALLS_DIR)/heldout --set heldout
 	$(BIN)/python benchmarks/calls.py $(CALLS_DIR)/heldout2 --set heldout2
+	$(BIN)/python benchmarks/calls.py $(CALLS_DIR)/heldout3 --set heldout3
 	$(BIN)/python benchmarks/score_calls.py $(CALLS_DIR)/dev
 	$(BIN)/python benchmarks/score_calls.py $(CALLS_DIR)/heldout
 	$(BIN)/python benchmarks/score_calls.py $(CALLS_DIR)/heldout2
+	$(BIN)/python benchmarks/score_calls.py $(CALLS_DIR)/heldout3
 
 # Landmark recordings the tests replay (landmarks only, no pixels), made by the project's
 # own command from the shared clips: the labelled ones (shared labels and tests/data/labels)

@@ -4,8 +4,9 @@ No shared clip is a real two-party call with sound, so this builds some (`make c
 interviewer's questions and a candidate's answers, each person's own speech with their own
 footage, alternating with gaps of silence or music. A listener's tile shows them with still
 lips (the stillest 0.6 s of their clip, by the face mesh, looped forth and back). Layouts:
-`gallery` (two tiles side by side, both seen) and `solo` (the interviewer alone, the
-candidate heard but unseen, as when candidates record their own side without a self-view).
+`gallery` (two tiles side by side, both seen), `solo` (the interviewer alone, the candidate
+heard but unseen, as when candidates record their own side without a self-view) and
+`speaker` (the interviewer large, the candidate's self-view a small tile in a corner).
 Beside each `NAME.mp4` the generator writes `NAME.truth.json`: who speaks when, where each
 person is. Nothing is labelled by hand: a turn's bounds are where its source's sound is loud.
 
@@ -48,6 +49,12 @@ PHRASE_GAP_MS = 200
 MAX_INNER_PAUSE_MS = 1_000
 STILL_MS = 600
 MIN_PIECE_MS = 800
+GAP_MS = (1_500, 2_500)
+# Speaker view: the interviewer fills a 4:3 frame, the candidate's self-view is a small tile
+# over its bottom-right corner (what a candidate's own screen recording shows).
+SPEAKER_WH = (640, 480)
+SELF_VIEW = 144
+SELF_VIEW_MARGIN = 8
 
 
 @dataclass(frozen=True)
@@ -55,11 +62,12 @@ class CallSpec:
     name: str
     interviewer: str
     candidate: str
-    layout: str  # gallery | solo
+    layout: str  # gallery | solo | speaker
     interviewer_left: bool
     question_ms: int
     answer_ms: int
     gaps: tuple[str, ...]  # sound of each gap in turn: silence | music
+    gap_ms: tuple[int, int] = GAP_MS  # lengths of the gaps, alternating
 
 
 CALLS = (
@@ -171,8 +179,46 @@ HELDOUT2 = (
         ("silence",),
     ),
 )
+# A third held-out set, built before any of its scores were seen, after the lip model was
+# reworked on the development calls. Every shared clip with speech is used above (the one
+# other, `webcam_man_head_tilt...`, is mostly room noise the loudness truth would call
+# speech), so it pairs people anew: a speaker view with a small self-view tile, short gaps
+# (0.6-1.5 s, under the pause that ends a turn), a quiet-lipped man as the interviewer.
+HELDOUT3 = (
+    CallSpec(
+        "heldout3_speaker_suit_radio34",
+        "talk_suit.mp4",
+        "talk_radio34.mp4",
+        "speaker",
+        True,
+        2_000,
+        4_000,
+        ("silence", "music"),
+    ),
+    CallSpec(
+        "heldout3_gallery_glasses_katiehill",
+        "webcam_interview_man_glasses_eyes_downcast.mp4",
+        "talk_katiehill.mp4",
+        "gallery",
+        False,
+        1_200,
+        3_500,
+        ("silence",),
+        (600, 1_200),
+    ),
+    CallSpec(
+        "heldout3_solo_child_glasses",
+        "studio_d11_child.mp4",
+        "talk_glasses.mp4",
+        "solo",
+        False,
+        1_500,
+        3_000,
+        ("silence", "music", "silence"),
+        (800, 1_500),
+    ),
+)
 MUSIC_CLIPS = ("hd_s18_lens_gaze.mp4", "selfie_d14_eye_shifts.mp4")
-GAP_MS = (1_500, 2_500)
 
 
 # --- sources ------------------------------------------------------------------------------
@@ -285,7 +331,7 @@ def plan(spec: CallSpec, who: dict[str, Source], questions: int) -> list[Part]:
             parts.append(Part(t, t + b - a, role, a))
             t += b - a
             sound = spec.gaps[(2 * k + (role == "candidate")) % len(spec.gaps)]
-            gap = GAP_MS[(k + (role == "candidate")) % 2]
+            gap = spec.gap_ms[(k + (role == "candidate")) % 2]
             parts.append(Part(t, t + gap, "gap", 0, sound))
             t += gap
     return parts
@@ -299,8 +345,8 @@ def _tile_of(role: str, part: Part | None, src: Source, t_ms: int, loop_at: int)
 
 def render(spec: CallSpec, who: dict[str, Source], parts: list[Part]) -> Iterator[Any]:
     end = parts[-1].end_ms
-    seen = ("interviewer", "candidate") if spec.layout == "gallery" else ("interviewer",)
-    order = seen if spec.interviewer_left else seen[::-1]
+    seen = ("interviewer",) if spec.layout == "solo" else ("interviewer", "candidate")
+    order = seen[::-1] if spec.layout == "gallery" and not spec.interviewer_left else seen
     for k in range(end * FPS // 1000):
         t = k * 1000 // FPS
         part = next((p for p in parts if p.start_ms <= t < p.end_ms), None)
@@ -311,11 +357,24 @@ def render(spec: CallSpec, who: dict[str, Source], parts: list[Part]) -> Iterato
 def _compose(tiles: list[Any], layout: str) -> npt.NDArray[np.uint8]:
     if layout == "solo":
         return np.ascontiguousarray(cv2.resize(tiles[0], (480, 480)))
+    if layout == "speaker":
+        return _speaker_view(tiles[0], tiles[1])
     canvas = np.empty((TILE + 2 * BORDER, 2 * TILE + 3 * BORDER, 3), np.uint8)
     canvas[:] = BACKGROUND
     for i, tile in enumerate(tiles):
         x = BORDER + i * (TILE + BORDER)
         canvas[BORDER : BORDER + TILE, x : x + TILE] = tile
+    return canvas
+
+
+def _speaker_view(big: Any, small: Any) -> npt.NDArray[np.uint8]:
+    w, h = SPEAKER_WH
+    canvas = np.empty((h, w, 3), np.uint8)
+    canvas[:] = BACKGROUND
+    x = (w - h) // 2
+    canvas[:, x : x + h] = cv2.resize(big, (h, h))
+    y0, x0 = h - SELF_VIEW - SELF_VIEW_MARGIN, w - SELF_VIEW - SELF_VIEW_MARGIN
+    canvas[y0 : y0 + SELF_VIEW, x0 : x0 + SELF_VIEW] = cv2.resize(small, (SELF_VIEW, SELF_VIEW))
     return canvas
 
 
@@ -361,6 +420,16 @@ def _boxes(spec: CallSpec, size: tuple[int, int]) -> dict[str, Any]:
     if spec.layout == "solo":
         return {"interviewer": [0.0, 0.0, 1.0, 1.0], "candidate": None}
     w, h = size
+    if spec.layout == "speaker":
+        # The self-view sits over the interviewer's picture: the truth's candidate box is
+        # the small tile, the interviewer's the big one (a centre in both is the small one's).
+        x0, y0 = w - SELF_VIEW - SELF_VIEW_MARGIN, h - SELF_VIEW - SELF_VIEW_MARGIN
+        small = [x0 / w, y0 / h, SELF_VIEW / w, SELF_VIEW / h]
+        big = [(w - h) / 2 / w, 0.0, h / w, 1.0]
+        return {
+            "interviewer": [round(v, 4) for v in big],
+            "candidate": [round(v, 4) for v in small],
+        }
     left = [BORDER / w, BORDER / h, TILE / w, TILE / h]
     right = [(2 * BORDER + TILE) / w, BORDER / h, TILE / w, TILE / h]
     if not spec.interviewer_left:
@@ -417,7 +486,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     p.add_argument("--data", type=Path, default=Path("../shared/data"))
     p.add_argument("--only", default=None, help="build only the call of this name")
     p.add_argument(
-        "--set", choices=("dev", "heldout", "heldout2"), default="dev", help="which calls"
+        "--set",
+        choices=("dev", "heldout", "heldout2", "heldout3"),
+        default="dev",
+        help="which calls",
     )
     args = p.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
@@ -425,7 +497,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         np.concatenate([c.samples for c in iter_audio(args.data / "videos" / m)])
         for m in MUSIC_CLIPS
     ]
-    sets = {"dev": CALLS, "heldout": HELDOUT, "heldout2": HELDOUT2}
+    sets = {"dev": CALLS, "heldout": HELDOUT, "heldout2": HELDOUT2, "heldout3": HELDOUT3}
     for spec in sets[args.set]:
         if args.only in (None, spec.name):
             print(build(spec, args.data, args.out, music))

@@ -289,6 +289,10 @@ class PipelineConfig:
     # A speaker label holds over short flickers of the lip evidence: one word's lip motion
     # may pause while the voice goes on.
     speaker_smooth_ms: int = 1_400
+    # A pause shorter than this between two stretches of the same speaker's speech is theirs
+    # (a segment holds it): mid-sentence pauses run to about a second, and a person marking
+    # who speaks would not hand such a pause to nobody.
+    speaker_hold_ms: int = 1_000
     # Pauses shorter than this inside one person's speech keep the turn going (a person
     # marking turns would not split at a breath or a short search for a word).
     turn_pause_ms: int = 2_000

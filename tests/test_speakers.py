@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from pipeline.audio import speakers
+from pipeline.audio.conversation import whose_speech
 from pipeline.audio.lips import lip_activity, mouth_opening
 from pipeline.audio.turns import turns
 from pipeline.config import PipelineConfig
@@ -35,9 +36,7 @@ def attribute(
     t: np.ndarray, activity: np.ndarray, spans: list[tuple[int, int]]
 ) -> list[SpeechSegment]:
     ids = [f"p{i}" for i in range(activity.shape[0])]
-    raw = speakers.frame_speakers(t, activity, ids, spans, CONFIG)
-    labels = speakers.settle(activity, ids, speakers.smooth(t, raw, CONFIG.speaker_smooth_ms))
-    return speakers.absorb_unseen(speakers.segments(t, raw, labels, spans), CONFIG)
+    return whose_speech(t, activity, ids, spans, CONFIG)
 
 
 def who(segments: list[SpeechSegment]) -> list[tuple[int, int, str]]:
@@ -71,6 +70,24 @@ def test_lips_barely_moving_but_clearly_more_than_the_others_speak() -> None:
     t = frames(10)
     activity = lips(t, [(1_000, 6_000, 0.008)], [])
     assert who(attribute(t, activity, [(1_000, 6_000)])) == [(1_000, 6_000, "p0")]
+
+
+@pytest.mark.parametrize(
+    ("pause_ms", "expected"),
+    [
+        # a pause of 0.6 s inside one speaker's speech is theirs: one segment
+        (600, [(1_000, 8_600, "p0")]),
+        # 1.2 s is not held: two segments (the turn still joins them)
+        (1_200, [(1_000, 4_000, "p0"), (5_200, 9_200, "p0")]),
+    ],
+)
+def test_short_pauses_in_one_speakers_speech_are_held(
+    pause_ms: int, expected: list[tuple[int, int, str]]
+) -> None:
+    t = frames(12)
+    end = 4_000 + pause_ms
+    activity = lips(t, [(1_000, 4_000, TALK), (end, end + 4_000, TALK)], [])
+    assert who(attribute(t, activity, [(1_000, 4_000), (end, end + 4_000)])) == expected
 
 
 def test_a_flicker_of_other_lips_does_not_split_a_segment() -> None:

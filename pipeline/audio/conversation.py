@@ -16,6 +16,7 @@ from pipeline.config import PipelineConfig
 from pipeline.types import (
     ATTENTION_LABELS,
     BoolArray,
+    FloatArray,
     IntArray,
     LandmarkSeries,
     SpeechActivity,
@@ -53,18 +54,39 @@ def conversation(
         return Conversation(with_status(activity, spans), [], [])
     t = people[ids[0]].timestamp_ms
     lips = np.stack([lip_activity(t, mouth_opening(people[i]), config.lips_window_ms) for i in ids])
-    raw = speakers.frame_speakers(t, lips, ids, spans, config)
-    labels = speakers.settle(lips, ids, speakers.smooth(t, raw, config.speaker_smooth_ms))
-    segs = speakers.absorb_unseen(speakers.segments(t, raw, labels, spans), config)
-    segs = _merge_touching(segs)
+    segs = whose_speech(t, lips, ids, spans, config)
     return Conversation(with_status(activity, spans), segs, find_turns(segs, interviewer, config))
 
 
-def _merge_touching(segments: list[SpeechSegment]) -> list[SpeechSegment]:
+def whose_speech(
+    timestamp_ms: IntArray,
+    lips: FloatArray,
+    ids: list[str],
+    spans: list[tuple[int, int]],
+    config: PipelineConfig,
+) -> list[SpeechSegment]:
+    """Speech segments with their speakers (`speakers`: each frame's lips, smoothed), then
+    short unseen phrases and short pauses join their neighbours.
+
+    Args:
+        timestamp_ms: `(T,)` analysed frame times.
+        lips: `(P, T)` each participant's lip activity (`lips.lip_activity`), NaN unseen.
+        ids: the `P` participant ids.
+        spans: speech stretches `(start_ms, end_ms)`, in order.
+        config: lip, speaker and segment thresholds.
+    """
+    t = timestamp_ms
+    raw = speakers.frame_speakers(t, lips, ids, spans, config)
+    labels = speakers.settle(lips, ids, speakers.smooth(t, raw, config.speaker_smooth_ms))
+    segs = speakers.absorb_unseen(speakers.segments(t, raw, labels, spans), config)
+    return _merge_close(segs, config.speaker_hold_ms)
+
+
+def _merge_close(segments: list[SpeechSegment], pause_ms: int) -> list[SpeechSegment]:
     out: list[SpeechSegment] = []
     for s in segments:
         last = out[-1] if out else None
-        if last and last.speaker == s.speaker and last.end_ms == s.start_ms:
+        if last and last.speaker == s.speaker and s.start_ms - last.end_ms < pause_ms:
             conf = (last.confidence + s.confidence) / 2
             out[-1] = SpeechSegment(last.start_ms, s.end_ms, s.speaker, round(conf, 3))
         else:

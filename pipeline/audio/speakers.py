@@ -14,7 +14,7 @@ from collections import Counter
 import numpy as np
 
 from pipeline.config import PipelineConfig
-from pipeline.types import FloatArray, IntArray, SpeechSegment
+from pipeline.types import BoolArray, FloatArray, IntArray, SpeechSegment
 
 UNSEEN = "unseen"
 # Speech while visible lips are still but someone's face is not seen: it may be theirs (an
@@ -41,7 +41,7 @@ def frame_speakers(
         spans: speech stretches `(start_ms, end_ms)`, in order.
         config: `lips_active_std`, `speaker_smooth_ms`.
     """
-    speaking = _inside(timestamp_ms, spans)
+    speaking = inside(timestamp_ms, spans).tolist()
     relative = activity / active_levels(timestamp_ms, activity, spans, config)[:, None]
     labels: list[str | None] = [
         _loudest_lips(relative[:, k], ids, config) if speaking[k] else None
@@ -83,7 +83,7 @@ def active_levels(
     more away from any speech (nobody talks there, so their lips rest).
     """
     margin = config.lips_window_ms // 2
-    far = ~np.asarray(_inside(timestamp_ms, [(a - margin, b + margin) for a, b in spans]))
+    far = ~inside(timestamp_ms, [(a - margin, b + margin) for a, b in spans])
     levels = np.full(activity.shape[0], config.lips_active_std, dtype=np.float32)
     for i, row in enumerate(activity):
         rest = row[far & np.isfinite(row)]
@@ -93,12 +93,13 @@ def active_levels(
     return levels
 
 
-def _inside(timestamp_ms: IntArray, spans: list[Span]) -> list[bool]:
+def inside(timestamp_ms: IntArray, spans: list[Span]) -> BoolArray:
+    """`(T,)` True at the frames inside any of the spans."""
     out = np.zeros(timestamp_ms.shape[0], dtype=bool)
     for a, b in spans:
         lo, hi = np.searchsorted(timestamp_ms, [a, b], side="left").tolist()
         out[lo:hi] = True
-    return [bool(v) for v in out]
+    return out
 
 
 def _loudest_lips(relative: FloatArray, ids: list[str], config: PipelineConfig) -> str:

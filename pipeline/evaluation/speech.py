@@ -18,7 +18,8 @@ TICK_MS = 10
 
 def speaker_roles(result: dict[str, Any], truth: dict[str, Any]) -> dict[str, str]:
     """Predicted speaker id -> truth role (`interviewer`/`candidate`), by whose truth box
-    holds the participant's box centre; `unseen` is the candidate when the truth has none."""
+    holds the participant's box centre; `unseen` is the candidate when no participant is
+    theirs (the truth has no candidate box, or nobody was found in it)."""
     roles: dict[str, str] = {}
     for p in result.get("participants", []):
         x, y, w, h = p["box"]
@@ -29,7 +30,9 @@ def speaker_roles(result: dict[str, Any], truth: dict[str, Any]) -> dict[str, st
                 and box[1] <= y + h / 2 <= box[1] + box[3]
             ):
                 roles[p["id"]] = role
-    if truth["boxes"].get("candidate") is None:
+    # A candidate not in the picture, or whose tile (a small self-view) holds no participant
+    # found: their speech is nobody's in the picture, `unseen`.
+    if "candidate" not in roles.values():
         roles["unseen"] = "candidate"
     return roles
 
