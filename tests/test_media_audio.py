@@ -1,4 +1,4 @@
-"""The audio track in the media stage: 16 kHz mono chunks, and every kind of track (none,
+"""The audio track in the media stage: 8 kHz mono chunks, and every kind of track (none,
 silent, ending early, corrupt) as a normal recording."""
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ def make_call(
             frame = av.AudioFrame.from_ndarray(piece, format="fltp", layout="mono")
             frame.sample_rate, frame.pts = SAMPLE_RATE_HZ, k
             for packet in audio.encode(frame):
-                late = packet.pts is not None and packet.pts >= (corrupt_from_s or 1e9) * 16000
+                late = packet.pts is not None and packet.pts >= (corrupt_from_s or 1e9) * SAMPLE_RATE_HZ
                 box.mux(_garbled(packet, audio, rng) if late else packet)
         box.mux(audio.encode(None))
     return path
@@ -56,11 +56,11 @@ def tone(seconds: float) -> np.ndarray:
     return (0.1 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)
 
 
-def test_chunks_are_fixed_size_contiguous_16k_mono() -> None:
-    path = shared_path("videos/talk_edmarkey.mp4")  # 8 s of speech, AAC stereo at 16 kHz
-    chunks = list(iter_audio(path, chunk_samples=16_000))
+def test_chunks_are_fixed_size_contiguous_mono() -> None:
+    path = shared_path("videos/talk_edmarkey.mp4")  # 8 s of speech, AAC stereo
+    chunks = list(iter_audio(path, chunk_samples=SAMPLE_RATE_HZ))  # a second each
     sizes = [c.samples.shape[0] for c in chunks]
-    assert all(s == 16_000 for s in sizes[:-1]) and 0 < sizes[-1] <= 16_000
+    assert all(s == SAMPLE_RATE_HZ for s in sizes[:-1]) and 0 < sizes[-1] <= SAMPLE_RATE_HZ
     assert all(c.samples.dtype == np.float32 and c.samples.ndim == 1 for c in chunks)
     starts = [c.start_ms for c in chunks]
     np.testing.assert_allclose(np.diff(starts), 1000.0, atol=1e-6)
@@ -68,7 +68,7 @@ def test_chunks_are_fixed_size_contiguous_16k_mono() -> None:
     assert 0.01 < float(np.abs(np.concatenate([c.samples for c in chunks])).mean()) < 1
 
 
-def test_resamples_44k_stereo_to_16k() -> None:
+def test_resamples_44k_stereo_to_the_model_rate() -> None:
     path = shared_path("videos/talk_blazer.mp4")  # AAC 44.1 kHz stereo, 6.6 s
     total = sum(c.samples.shape[0] for c in iter_audio(path))
     assert total / SAMPLE_RATE_HZ == pytest.approx(6.6, abs=0.1)

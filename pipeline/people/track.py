@@ -175,11 +175,11 @@ class Tracker:
     def _survey(self, frame: Frame) -> None:
         self._surveys += 1
         # Small faces (quarters) are looked for early, when someone is lost, and on every
-        # fourth survey: they are there from the start of a call, and cost 4 detections a tile.
+        # n-th survey: they are there from the start of a call, and cost 4 detections a tile.
         close = (
             frame.timestamp_ms < self.config.survey_early_ms
             or self._recently_lost(frame.timestamp_ms)
-            or self._surveys % 4 == 0
+            or self._surveys % self.config.survey_close_every == 0
         )
         windows = SURVEY_WINDOW_MIN_PX if close else None
         found = survey.survey(self._detector, frame.image, self.tiles, windows)
