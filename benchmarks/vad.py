@@ -95,9 +95,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             seconds += duration
             print(f"{name:<50}{duration:>7.1f}{shares[0]:>10.2f}{shares[1]:>10.2f}{same:>8.3f}")
     for rate, (decode_cpu, model_cpu) in totals.items():
+        per_s = 1000 / seconds
         print(
-            f"{rate} Hz: {seconds:.0f} s of sound; decode+resample {1000 * decode_cpu / seconds:.2f}"
-            f" ms CPU per s, model {1000 * model_cpu / seconds:.2f} ms CPU per s"
+            f"{rate} Hz: {seconds:.0f} s of sound; decode+resample {decode_cpu * per_s:.2f}"
+            f" ms CPU per s, model {model_cpu * per_s:.2f} ms CPU per s"
         )
     return 0
 

@@ -1,4 +1,4 @@
-"""The audio track in the media stage: 8 kHz mono chunks, and every kind of track (none,
+"""The audio track in the media stage: 16 kHz mono chunks, and every kind of track (none,
 silent, ending early, corrupt) as a normal recording."""
 
 from __future__ import annotations
@@ -38,7 +38,8 @@ def make_call(
             frame = av.AudioFrame.from_ndarray(piece, format="fltp", layout="mono")
             frame.sample_rate, frame.pts = SAMPLE_RATE_HZ, k
             for packet in audio.encode(frame):
-                late = packet.pts is not None and packet.pts >= (corrupt_from_s or 1e9) * SAMPLE_RATE_HZ
+                bad_from = (corrupt_from_s or 1e9) * SAMPLE_RATE_HZ
+                late = packet.pts is not None and packet.pts >= bad_from
                 box.mux(_garbled(packet, audio, rng) if late else packet)
         box.mux(audio.encode(None))
     return path

