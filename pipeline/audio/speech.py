@@ -32,10 +32,10 @@ CONTEXT_SAMPLES = 64
 # less, the first windows of a stretch read differently from one long pass.
 STREAMS = 8
 WARM_WINDOWS = 64
-# Windows per stretch in a full block: 8 x 20 s of sound at a time (10 MB of samples); the
+# Windows per stretch in a full block: 8 x 60 s of sound at a time (31 MB of samples); the
 # track's last block is cut into as few stretches as keep them this long, so a recording
-# under 20 s is scored in one pass.
-STRETCH_WINDOWS = 625
+# under a minute is scored in one pass, exactly as one long pass would score it.
+STRETCH_WINDOWS = 1875
 STATE_SIZE = 128
 
 Span = tuple[int, int]
