@@ -56,18 +56,22 @@ def voice_activity(chunks: Iterable[AudioChunk]) -> SpeechActivity:
     out: list[FloatArray] = []
     start_ms: float | None = None
     # Samples not scored yet, after the context and warm-up windows before them (silence
-    # before the track's start).
+    # before the track's start); chunks are only joined once a block is complete.
     head = CONTEXT_SAMPLES + WARM_WINDOWS * WINDOW_SAMPLES
-    buf = np.zeros(head, dtype=np.float32)
+    parts: list[FloatArray] = [np.zeros(head, dtype=np.float32)]
+    held = head
     block = STREAMS * STRETCH_WINDOWS * WINDOW_SAMPLES
     for chunk in chunks:
         start_ms = chunk.start_ms if start_ms is None else start_ms
-        buf = np.concatenate([buf, np.clip(chunk.samples, -1.0, 1.0)]).astype(np.float32)
-        while buf.shape[0] - head >= block:
+        parts.append(np.clip(chunk.samples, -1.0, 1.0).astype(np.float32, copy=False))
+        held += chunk.samples.shape[0]
+        while held - head >= block:
+            buf = np.concatenate(parts)
             out.append(model.score(buf[: head + block], STREAMS, STRETCH_WINDOWS, cold=not out))
-            buf = buf[block:]
+            parts, held = [buf[block:].copy()], buf.shape[0] - block
     if start_ms is None:
         return SpeechActivity("no_audio", 0.0, WINDOW_MS, np.zeros(0, dtype=np.float32))
+    buf = np.concatenate(parts)
     left = (buf.shape[0] - head) // WINDOW_SAMPLES
     if left:
         streams = min(STREAMS, -(-left // STRETCH_WINDOWS))
