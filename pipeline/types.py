@@ -16,6 +16,8 @@ import numpy.typing as npt
 FloatArray = npt.NDArray[np.float32]
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
+# A stretch of time `(start_ms, end_ms)`, end excluded.
+Span = tuple[int, int]
 StateArray = npt.NDArray[np.int8]
 
 FACE_POINTS = 478

@@ -14,13 +14,12 @@ from collections import Counter
 import numpy as np
 
 from pipeline.config import PipelineConfig
-from pipeline.types import BoolArray, FloatArray, IntArray, SpeechSegment
+from pipeline.types import BoolArray, FloatArray, IntArray, Span, SpeechSegment
 
 UNSEEN = "unseen"
 # Speech while visible lips are still but someone's face is not seen: it may be theirs (an
 # interviewer who turned away while talking) or nobody's in the picture; neighbours decide.
 UNDECIDED = "?"
-Span = tuple[int, int]
 
 
 def frame_speakers(

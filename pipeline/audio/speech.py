@@ -23,7 +23,7 @@ import numpy as np
 
 from pipeline.config import PipelineConfig
 from pipeline.media.audio import SAMPLE_RATE_HZ, AudioChunk
-from pipeline.types import FloatArray, SpeechActivity
+from pipeline.types import FloatArray, Span, SpeechActivity
 
 WINDOW_SAMPLES = 512  # what the model takes at 16 kHz: 32 ms
 WINDOW_MS = WINDOW_SAMPLES * 1000 / SAMPLE_RATE_HZ
@@ -38,8 +38,6 @@ WARM_WINDOWS = 64
 # under a minute is scored in one pass, exactly as one long pass would score it.
 STRETCH_WINDOWS = 1875
 STATE_SIZE = 128
-
-Span = tuple[int, int]
 
 
 def voice_activity(chunks: Iterable[AudioChunk]) -> SpeechActivity:

@@ -10,6 +10,7 @@ from pipeline.config import PipelineConfig
 from pipeline.transcript.signs import is_question, utterance_signs
 from pipeline.transcript.text import normalize
 from pipeline.transcript.utterances import SIGNS, Transcript, TranscriptError, Utterance
+from pipeline.types import Span
 
 SUMMARY_KEYS = {
     "question": "questions",
@@ -43,9 +44,6 @@ class Verbal:
         """Count of interviewer utterances with each sign."""
         counts = Counter(s for u in self.utterances for s in u.signs)
         return {SUMMARY_KEYS[s]: counts[s] for s in SIGNS}
-
-
-Span = tuple[int, int]
 
 
 def choose_interviewer(
