@@ -126,5 +126,14 @@ def test_stretches_side_by_side_read_as_one_long_pass(monkeypatch: pytest.Monkey
     got = voice_activity(iter(chunks)).probability
     assert got.shape == expected.shape
     np.testing.assert_allclose(got[:100], expected[:100], atol=1e-4)  # the track's start
-    assert np.mean((got > 0.5) == (expected > 0.5)) >= 0.98
-    assert float(np.median(np.abs(got - expected))) < 0.01
+    # Where a stretch starts, its warmed-up state reads as the long pass's: every one of the
+    # first 10 windows on the same side of 0.5 (without the warm-up, 4% of them are not, up
+    # to 0.77 apart), and within 0.25 of it (0.2 measured: what the model recalls from
+    # more than 2 s back).
+    starts = np.concatenate(
+        [np.arange(s, min(s + 10, got.size)) for s in range(100, got.size, 100)]
+    )
+    assert ((got[starts] > 0.5) == (expected[starts] > 0.5)).all()
+    assert float(np.abs(got[starts] - expected[starts]).max()) < 0.25
+    # Everywhere: the odd window near 0.5 may tip (99.2% agree; 97.9% without the warm-up).
+    assert np.mean((got > 0.5) == (expected > 0.5)) >= 0.985
