@@ -38,15 +38,10 @@ bench: setup
 # Development calls with real speech (who speaks when known from how they are assembled),
 # then the conversation's figures on them, on held-out calls and on music-only clips.
 CALLS_DIR ?= /tmp/cuewatch-calls
+CALL_SETS := dev heldout heldout2 heldout3
 calls: setup
-	$(BIN)/python benchmarks/calls.py $(CALLS_DIR)/dev
-	$(BIN)/python benchmarks/calls.py $(CALLS_DIR)/heldout --set heldout
-	$(BIN)/python benchmarks/calls.py $(CALLS_DIR)/heldout2 --set heldout2
-	$(BIN)/python benchmarks/calls.py $(CALLS_DIR)/heldout3 --set heldout3
-	$(BIN)/python benchmarks/score_calls.py $(CALLS_DIR)/dev
-	$(BIN)/python benchmarks/score_calls.py $(CALLS_DIR)/heldout
-	$(BIN)/python benchmarks/score_calls.py $(CALLS_DIR)/heldout2
-	$(BIN)/python benchmarks/score_calls.py $(CALLS_DIR)/heldout3
+	for s in $(CALL_SETS); do $(BIN)/python benchmarks/calls.py $(CALLS_DIR)/$$s --set $$s || exit 1; done
+	for s in $(CALL_SETS); do $(BIN)/python benchmarks/score_calls.py $(CALLS_DIR)/$$s || exit 1; done
 
 # Landmark recordings the tests replay (landmarks only, no pixels), made by the project's
 # own command from the shared clips: the labelled ones (shared labels and tests/data/labels)

@@ -218,6 +218,7 @@ HELDOUT3 = (
         (800, 1_500),
     ),
 )
+SETS = {"dev": CALLS, "heldout": HELDOUT, "heldout2": HELDOUT2, "heldout3": HELDOUT3}
 MUSIC_CLIPS = ("hd_s18_lens_gaze.mp4", "selfie_d14_eye_shifts.mp4")
 
 
@@ -485,20 +486,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     p.add_argument("out", type=Path)
     p.add_argument("--data", type=Path, default=Path("../shared/data"))
     p.add_argument("--only", default=None, help="build only the call of this name")
-    p.add_argument(
-        "--set",
-        choices=("dev", "heldout", "heldout2", "heldout3"),
-        default="dev",
-        help="which calls",
-    )
+    p.add_argument("--set", choices=tuple(SETS), default="dev", help="which calls")
     args = p.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     music = [
         np.concatenate([c.samples for c in iter_audio(args.data / "videos" / m)])
         for m in MUSIC_CLIPS
     ]
-    sets = {"dev": CALLS, "heldout": HELDOUT, "heldout2": HELDOUT2, "heldout3": HELDOUT3}
-    for spec in sets[args.set]:
+    for spec in SETS[args.set]:
         if args.only in (None, spec.name):
             print(build(spec, args.data, args.out, music))
 
