@@ -59,8 +59,7 @@ def _still_faces() -> tuple[npt.NDArray[np.float32], tuple[int, int]]:
             assert found, f"no face found in gaze_{shot}.jpg"
             box = found[0][0]  # the most confident: the person (a toy on a desk scores less)
             region = locate.face_region(box, frame, config.face_crop_scale)
-            points = model.face(crops.crop(image, region, config.min_crop_side_px))
-            faces.append(crops.to_frame(points, region, (w, h)))
+            faces.append(crops.mesh(model, image, region, config.min_crop_side_px, (w, h)))
     return np.stack(faces), (w, h)
 
 

@@ -7,7 +7,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from pipeline.people.landmarks import empty_hands
+from pipeline.people.landmarks import LandmarkModel, empty_hands
 from pipeline.people.locate import PixelBox
 from pipeline.types import MAX_HANDS
 
@@ -34,6 +34,21 @@ def crop(image: npt.NDArray[np.uint8], region: PixelBox, min_side_px: int) -> np
     scale = min_side_px / min(w, h)
     size = (round(w * scale), round(h * scale))
     return np.ascontiguousarray(cv2.resize(crop, size, interpolation=cv2.INTER_CUBIC))
+
+
+def mesh(
+    model: LandmarkModel,
+    image: npt.NDArray[np.uint8],
+    region: PixelBox,
+    min_side_px: int,
+    frame_wh: tuple[int, int],
+) -> F32:
+    """The face mesh of one region of a frame (cut out, enlarged if small), normalised to the
+    whole frame; NaN where no face is found."""
+    points = model.face(crop(image, region, min_side_px))
+    if np.isnan(points[0, 0]):
+        return points
+    return to_frame(points, region, frame_wh)
 
 
 def face_box(points: F32, frame_wh: tuple[int, int]) -> PixelBox:

@@ -126,15 +126,15 @@ class Tracker:
         )
 
     def _mesh(self, slot: Slot, image: npt.NDArray[np.uint8], now_ms: int) -> None:
-        crop = crops.crop(image, slot.region, self.config.min_crop_side_px)
-        points = slot.model.face(crop)
+        points = crops.mesh(
+            slot.model, image, slot.region, self.config.min_crop_side_px, self.frame_wh
+        )
         slot.seen = not np.isnan(points[0, 0])
         if slot.seen:
             slot.lost_since_ms = None
         elif slot.lost_since_ms is None:
             slot.lost_since_ms = now_ms
         if slot.seen:
-            points = crops.to_frame(points, slot.region, self.frame_wh)
             slot.face = crops.face_box(points, self.frame_wh)
             slot.area_sum += slot.face[2] * slot.face[3] / (self.frame_wh[0] * self.frame_wh[1])
             if slot.cropped and survey.off_centre(slot.region, slot.face):
