@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pipeline.attention.calibrate import classify
 from pipeline.attention.signals import compute_signals
@@ -190,6 +190,7 @@ def analyze_video(
     video_href: str | None = None,
     transcript: Transcript | None = None,
     interviewer_speaker: str | None = None,
+    listening: Listening | None | Literal["here"] = "here",
 ) -> dict[str, Any]:
     """Analyses one recording and writes result.json, frames.csv and report.html.
 
@@ -207,6 +208,10 @@ def analyze_video(
             (None: no player).
         transcript: the call's transcript, for the `verbal` block (None: none).
         interviewer_speaker: the interviewer's name in the transcript (None: inferred).
+        listening: the sound's analysis if the caller already started it with `listen` on
+            this video (the CLI does, so that the sound decodes while the models load; None
+            when it found no audio track); by default it is started here. Either way it is
+            stopped if the pictures fail.
 
     Returns:
         The result.json body.
@@ -219,7 +224,11 @@ def analyze_video(
     """
     config = config or PipelineConfig()
     hooks = Hooks(on_progress, should_cancel, on_warning)
-    heard = listen(video, hooks.warn, split_cpus=config.split_cpus)
+    heard = (
+        listen(video, hooks.warn, split_cpus=config.split_cpus)
+        if isinstance(listening, str)
+        else listening
+    )
     try:
         rec, chosen = locate_and_record(video, config, participant, hooks)
     except BaseException:

@@ -58,18 +58,25 @@ def _warn(message: str) -> None:
 
 def analyze(args: argparse.Namespace) -> int:
     """`cuewatch analyze VIDEO --out DIR`: writes the outputs, prints a short summary."""
-    from pipeline.analyze import analyze_video
+    from pipeline.audio.listen import listen
     from service.cli_verbal import read_transcript, verbal_line
 
     progress = Progress(Path(args.video).name)
     # The report's player finds the recording where it is; nothing is copied.
     href = os.path.relpath(Path(args.video).resolve(), Path(args.out).resolve())
+    config = _config(args)
     try:
         transcript = read_transcript(args.transcript, args.speaker) if args.transcript else None
+        # The sound first: it decodes on the decoder's CPU while this one loads the models'
+        # modules (0.5 s here, with that CPU otherwise idle).
+        heard = listen(args.video, _warn, split_cpus=config.split_cpus)
+        from pipeline.analyze import analyze_video
+
         result = analyze_video(
             args.video,
             args.out,
-            _config(args),
+            config,
+            listening=heard,
             participant=args.participant,
             annotate=args.annotate,
             on_progress=progress,

@@ -10,6 +10,7 @@ analysis.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -29,6 +30,8 @@ SAMPLE_RATE_HZ = 16_000
 # Samples handed over at a time: 10 s at 16 kHz (640 KB) keeps memory flat while the
 # per-chunk overhead stays negligible.
 CHUNK_SAMPLES = 10 * SAMPLE_RATE_HZ
+# Samples per resampled frame: one second.
+_RESAMPLED_SAMPLES = SAMPLE_RATE_HZ
 
 
 @dataclass(frozen=True)
@@ -110,21 +113,27 @@ def _samples(
     container: av.container.InputContainer, path: Path, warn: WarnFn
 ) -> Iterator[FloatArray]:
     stream = container.streams.audio[0]
-    resampler = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE_HZ)
-    done = 0
+    # Whole seconds out of the resampler: the same samples as frame by frame (a 1024-sample
+    # AAC frame each), in a fiftieth of the Python calls, at half the cost.
+    resampler = av.AudioResampler(
+        format="flt", layout="mono", rate=SAMPLE_RATE_HZ, frame_size=_RESAMPLED_SAMPLES
+    )
+    decoded_s = 0.0
     try:
         for packet in container.demux(stream):
             for frame in packet.decode():
+                decoded_s += frame.samples / (frame.sample_rate or SAMPLE_RATE_HZ)
                 for out in resampler.resample(frame):
-                    done += out.samples
                     yield _mono(out)
-        for out in resampler.resample(None):
-            yield _mono(out)
     except av.error.FFmpegError as exc:
         warn(
-            f"audio of '{path.name}' stopped decoding at {done / SAMPLE_RATE_HZ:.1f} s "
+            f"audio of '{path.name}' stopped decoding at {decoded_s:.1f} s "
             f"({_reason(exc)}); speech after that is not analysed"
         )
+    # What the resampler still holds (under a second) was decoded: it is kept either way.
+    with contextlib.suppress(av.error.FFmpegError, ValueError):
+        for out in resampler.resample(None):
+            yield _mono(out)
 
 
 def _mono(frame: av.AudioFrame) -> FloatArray:
