@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import av
+import av.codec.context
 import av.container
 import av.error
 import av.video
@@ -200,6 +201,12 @@ def _decode_file(options: _Options, out: queue.Queue[_Item], stop: threading.Eve
         stream.thread_type = "AUTO"
         if _may_skip_nonref(container, stream, options.fps):
             stream.codec_context.skip_frame = "NONREF"
+        if stream.codec_context.name == "h264":
+            # FFmpeg's "fast" H.264: NAL units split without copying them into padded
+            # buffers (and, only with several slice threads, no deblocking across slice
+            # edges). Sampled frames came out bit-identical on the shared clips, the
+            # decoding 5% cheaper on the bench file (one decoder thread).
+            stream.codec_context.flags2 |= av.codec.context.Flags2.fast
         clock = Clock(stream)
         try:
             _decode_stream(container.decode(stream), clock, options, out, stop)
