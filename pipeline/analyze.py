@@ -190,7 +190,7 @@ def analyze_video(
     video_href: str | None = None,
     transcript: Transcript | None = None,
     interviewer_speaker: str | None = None,
-    listening: Listening | None | Literal["here"] = "here",
+    listening: Listening | Literal["here"] | None = "here",
 ) -> dict[str, Any]:
     """Analyses one recording and writes result.json, frames.csv and report.html.
 

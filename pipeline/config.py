@@ -2,8 +2,22 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+import math
+from dataclasses import asdict, dataclass, fields
 from typing import Any
+
+# Fields something is divided by or counted in steps of: zero or below has no meaning there.
+_POSITIVE = (
+    "survey_interval_ms",
+    "survey_early_interval_ms",
+    "survey_close_every",
+    "window_ms",
+    "note_max_gap_ms",
+    "note_hand_share_min",
+    "engagement_drop_share",
+    "min_crop_side_px",
+    "max_participants",
+)
 
 
 @dataclass(frozen=True)
@@ -324,6 +338,19 @@ class PipelineConfig:
 # grid search for the best macro-F1 over the labelled clips. `cuewatch eval DATA_DIR --cv`
 # repeats the search without each recording in turn to score what a new one can expect.
 # Each grid brackets the hand-chosen value by what its reason allows.
+
+    def __post_init__(self) -> None:
+        """Refuses values no stage can work with (a survey every 0th interval, a window of
+        0 ms, an infinite frame rate), naming the field, instead of failing deep inside."""
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, float) and not math.isfinite(value):
+                raise ValueError(f"PipelineConfig.{f.name} must be a finite number, got {value}")
+        for name in _POSITIVE:
+            if getattr(self, name) <= 0:
+                raise ValueError(
+                    f"PipelineConfig.{name} must be above 0, got {getattr(self, name)}"
+                )
 FIT_GRID: dict[str, tuple[float, ...]] = {
     "away_yaw_deg": (10.5, 12.0, 13.5),
     "away_head_turn_slack": (0.2, 0.4, 0.6),
