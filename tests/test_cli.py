@@ -116,6 +116,20 @@ def test_analyze_writes_the_contract_files(tmp_path: Path) -> None:
 
 
 @pytest.mark.mediapipe
+def test_analyze_hears_the_speech_it_starts_before_loading_the_models(tmp_path: Path) -> None:
+    # The command starts the sound's thread itself, ahead of the models' imports: the speech
+    # must be what the pipeline finds when it starts that thread on its own.
+    from pipeline.analyze import analyze_video
+
+    video = shared_path("videos/talk_blazer.mp4")  # a man talking to the camera, with sound
+    result = cuewatch("analyze", str(video), "--out", str(tmp_path / "cli"))
+    assert result.returncode == 0, result.stderr
+    heard = json.loads((tmp_path / "cli" / "result.json").read_text())["speech"]
+    assert heard["audio"] == "speech" and heard["segments"]
+    assert heard == analyze_video(video, tmp_path / "direct")["speech"]
+
+
+@pytest.mark.mediapipe
 def test_truncated_file_is_analysed_as_far_as_it_decodes(tmp_path: Path) -> None:
     source = shared_path("videos/webcam_lighting_sweep.wmv")
     cut = tmp_path / "cut.wmv"
