@@ -225,7 +225,7 @@ def analyze_video(
     config = config or PipelineConfig()
     hooks = Hooks(on_progress, should_cancel, on_warning)
     heard = (
-        listen(video, hooks.warn, split_cpus=config.split_cpus)
+        listen(video, hooks.warn)
         if isinstance(listening, str)
         else listening
     )

@@ -67,9 +67,9 @@ def analyze(args: argparse.Namespace) -> int:
     config = _config(args)
     try:
         transcript = read_transcript(args.transcript, args.speaker) if args.transcript else None
-        # The sound first: it decodes on the decoder's CPU while this one loads the models'
+        # The sound first: it decodes on the other CPU while this one loads the models'
         # modules (0.5 s here, with that CPU otherwise idle).
-        heard = listen(args.video, _warn, split_cpus=config.split_cpus)
+        heard = listen(args.video, _warn)
         from pipeline.analyze import analyze_video
 
         result = analyze_video(

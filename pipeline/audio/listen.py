@@ -13,7 +13,6 @@ from pathlib import Path
 import numpy as np
 
 from pipeline.audio.speech import WINDOW_MS, voice_activity
-from pipeline.media import cpus
 from pipeline.media.audio import AudioChunk, WarnFn, has_audio, iter_audio
 from pipeline.types import SpeechActivity
 
@@ -31,33 +30,29 @@ class Listening:
     stop: threading.Event
 
 
-def listen(video: str | Path, warn: WarnFn, *, split_cpus: bool = True) -> Listening | None:
+def listen(video: str | Path, warn: WarnFn) -> Listening | None:
     """Starts the audio track's voice activity in a thread beside the pictures (None when
     the file has no audio stream beside a video stream).
 
-    The models are the longer chain of a recording's work (face mesh, survey and hands run
-    one after the other on every sampled frame), while the decoder, which skips the frames
-    nothing refers to, waits on a full queue now and then: the thread runs on the decoder's
-    CPUs, at a lower priority, so the speech fills that slack instead of lengthening the
-    models' chain (per-thread CPU on the 3-minute bench file: decoder 3.9 s busy in 5.5 s,
-    models 5.3 s).
+    The thread runs at a lower priority on whichever CPU has time (it keeps the caller's
+    CPUs, all of them before `record` splits them): the decoder and the models each have a
+    CPU of their own, and which of the two waits more varies with the machine and the file
+    (per-thread CPU on the 3-minute bench file: the decoder busy 3.9 s of 5.5 s on one day,
+    the models' thread waiting 1.2 s for frames on another). Kept on the decoder's CPU, the
+    speech finished last whenever something else loaded that CPU; free to move, it fills
+    either side's waits (alternating `cuewatch analyze` runs: 3% faster, 4 rounds of 5).
     """
     if not has_audio(video):
         return None
-    placement = cpus.split() if split_cpus else None
     stop = threading.Event()
     pool = ThreadPoolExecutor(1, thread_name_prefix="cuewatch-audio")
     try:
-        on = placement.decode if placement else None
-        return Listening(pool.submit(_hear, video, warn, on, stop), stop)
+        return Listening(pool.submit(_hear, video, warn, stop), stop)
     finally:
         pool.shutdown(wait=False)  # the thread ends with its one task
 
 
-def _hear(
-    video: str | Path, warn: WarnFn, on: frozenset[int] | None, stop: threading.Event
-) -> SpeechActivity:
-    cpus.pin_current_thread(on)
+def _hear(video: str | Path, warn: WarnFn, stop: threading.Event) -> SpeechActivity:
     # Linux: a thread's own nice value; elsewhere it runs at the usual priority.
     with contextlib.suppress(AttributeError, OSError):
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), _AUDIO_NICE)
