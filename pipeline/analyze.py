@@ -224,11 +224,7 @@ def analyze_video(
     """
     config = config or PipelineConfig()
     hooks = Hooks(on_progress, should_cancel, on_warning)
-    heard = (
-        listen(video, hooks.warn)
-        if isinstance(listening, str)
-        else listening
-    )
+    heard = listen(video, hooks.warn) if isinstance(listening, str) else listening
     try:
         rec, chosen = locate_and_record(video, config, participant, hooks)
     except BaseException:

@@ -329,16 +329,6 @@ class PipelineConfig:
     # two minutes interviewers commonly drift (answers of 30-90 s are the usual advice).
     long_answer_ms: int = 120_000
 
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-# --- fitted values (issue 12) ------------------------------------------------------------------
-# The fields below are chosen by `cuewatch fit DATA_DIR` (pipeline/evaluation/crossval.py): a
-# grid search for the best macro-F1 over the labelled clips. `cuewatch eval DATA_DIR --cv`
-# repeats the search without each recording in turn to score what a new one can expect.
-# Each grid brackets the hand-chosen value by what its reason allows.
-
     def __post_init__(self) -> None:
         """Refuses values no stage can work with (a survey every 0th interval, a window of
         0 ms, an infinite frame rate), naming the field, instead of failing deep inside."""
@@ -351,6 +341,16 @@ class PipelineConfig:
                 raise ValueError(
                     f"PipelineConfig.{name} must be above 0, got {getattr(self, name)}"
                 )
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+# --- fitted values (issue 12) ------------------------------------------------------------------
+# The fields below are chosen by `cuewatch fit DATA_DIR` (pipeline/evaluation/crossval.py): a
+# grid search for the best macro-F1 over the labelled clips. `cuewatch eval DATA_DIR --cv`
+# repeats the search without each recording in turn to score what a new one can expect.
+# Each grid brackets the hand-chosen value by what its reason allows.
 FIT_GRID: dict[str, tuple[float, ...]] = {
     "away_yaw_deg": (10.5, 12.0, 13.5),
     "away_head_turn_slack": (0.2, 0.4, 0.6),
