@@ -64,8 +64,8 @@ def analyze(args: argparse.Namespace) -> int:
     progress = Progress(Path(args.video).name)
     # The report's player finds the recording where it is; nothing is copied.
     href = os.path.relpath(Path(args.video).resolve(), Path(args.out).resolve())
-    config = _config(args)
     try:
+        config = _config(args)  # refuses a setting no stage can work with (ValueError)
         transcript = read_transcript(args.transcript, args.speaker) if args.transcript else None
         # The sound first: it decodes on the other CPU while this one loads the models'
         # modules (0.5 s here, with that CPU otherwise idle).

@@ -81,6 +81,14 @@ def test_invalid_participant_is_refused(tmp_path: Path) -> None:
     assert result.returncode == 2 and "participant box" in result.stderr
 
 
+@pytest.mark.parametrize(("flag", "value"), [("--fps", "nan"), ("--window-s", "-5")])
+def test_a_setting_no_stage_can_use_is_refused(flag: str, value: str, tmp_path: Path) -> None:
+    video = shared_path("videos/talk_blazer.mp4")
+    result = cuewatch("analyze", str(video), flag, value, "--out", str(tmp_path))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.startswith("cuewatch: PipelineConfig.")
+
+
 def _read_frames(path: Path) -> tuple[list[str], list[dict[str, str]]]:
     with path.open() as f:
         reader = csv.DictReader(f)
