@@ -5,7 +5,7 @@ plus the RGB conversion of the sampled frames, `cuewatch analyze` with its defau
 child process (wall, CPU, peak RSS), and the pipeline's stages timed one by one in this
 process. Prints the figures; `--json OUT` saves them. Nothing here asserts on speed.
 
-    .venv/bin/python benchmarks/bench.py [--minutes 3] [--json OUT] [--skip-stages]
+    .venv/bin/python benchmarks/bench.py [--minutes 3] [--json OUT] [--skip-stages] [--no-bframes]
 """
 
 from __future__ import annotations
@@ -53,6 +53,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--repeat", type=int, default=3, help="rounds of floor + analysis; fastest of each kept"
     )
     p.add_argument("--skip-stages", action="store_true", help="skip the per-stage pass")
+    p.add_argument(
+        "--no-bframes",
+        action="store_true",
+        help="a recording without B-frames, as live-call recorders write (none can be skipped)",
+    )
     p.add_argument("--json", type=Path, default=None, help="also write the figures here")
     return p.parse_args(argv)
 
@@ -196,13 +201,15 @@ def print_stages(stages: dict[str, dict[str, Any]]) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    video = cached_path(args.minutes, args.source)
+    video = cached_path(args.minutes, args.source, bframes=not args.no_bframes)
     if not video.exists():
         # Encoded by a child process: Linux keeps a process's peak RSS across fork and exec,
         # so frames held here would show up as the analysis's peak memory.
         script = Path(__file__).with_name("longvideo.py")
+        kind = ["no-bframes"] if args.no_bframes else []
         subprocess.run(
-            [sys.executable, str(script), f"{args.minutes:g}", str(args.source)], check=True
+            [sys.executable, str(script), f"{args.minutes:g}", str(args.source), *kind],
+            check=True,
         )
     figures = measure(video, args)
     figures.update(derived(figures))

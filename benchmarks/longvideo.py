@@ -37,23 +37,31 @@ CACHE_DIR = Path(os.environ.get("CUEWATCH_BENCH_CACHE", "~/.cache/cuewatch-bench
 WIDTH, HEIGHT, FPS = 1280, 720, 30
 # What a recording tool would plausibly write: x264's quick preset at its default quality.
 X264_OPTIONS = {"preset": "veryfast", "crf": "23"}
+# ... and what a live-call recorder writes: no B-frames, so every frame is referred to and
+# the pipeline cannot skip any while decoding (`--no-bframes` in bench.py).
+NO_BFRAMES = {**X264_OPTIONS, "x264-params": "bframes=0"}
 
 
-def cached_path(minutes: float, source: Path = DEFAULT_SOURCE) -> Path:
-    return CACHE_DIR / f"{source.stem}-pingpong-{minutes:g}min-{HEIGHT}p{FPS}-speech.mp4"
+def cached_path(minutes: float, source: Path = DEFAULT_SOURCE, *, bframes: bool = True) -> Path:
+    kind = "" if bframes else "-no-bframes"
+    return CACHE_DIR / f"{source.stem}-pingpong-{minutes:g}min-{HEIGHT}p{FPS}{kind}-speech.mp4"
 
 
-def ensure_long_video(minutes: float, source: Path = DEFAULT_SOURCE) -> Path:
+def ensure_long_video(
+    minutes: float, source: Path = DEFAULT_SOURCE, *, bframes: bool = True
+) -> Path:
     """Returns the cached long recording, encoding it first if it is missing.
 
     Args:
         minutes: length of the recording.
         source: the real clip that is looped.
+        bframes: x264's default B-frames (False: none, as live-call recorders write).
 
     Raises:
         FileNotFoundError: the source clip is missing.
     """
-    path = cached_path(minutes, source)
+    path = cached_path(minutes, source, bframes=bframes)
+    options = X264_OPTIONS if bframes else NO_BFRAMES
     if path.exists():
         return path
     if not source.exists():
@@ -67,10 +75,10 @@ def ensure_long_video(minutes: float, source: Path = DEFAULT_SOURCE) -> Path:
     partial = path.with_suffix(".part.mp4")
     unit = path.with_suffix(".unit.mp4")
     tail = path.with_suffix(".tail.mp4")
-    encode(pingpong(frames, min(period, total)), unit, looped(speech, min(period, total)))
+    encode(pingpong(frames, min(period, total)), unit, looped(speech, min(period, total)), options)
     pieces = [unit] * (total // period)
     if total % period:
-        encode(pingpong(frames, total % period), tail, looped(speech, total % period))
+        encode(pingpong(frames, total % period), tail, looped(speech, total % period), options)
         pieces.append(tail)
     concatenate(pieces, partial)
     partial.rename(path)  # only a complete file is ever cached
@@ -120,9 +128,14 @@ def pingpong(frames: list[Yuv], total: int) -> Iterator[Yuv]:
         yield frames[k if k < n else period - k]
 
 
-def encode(frames: Iterator[Yuv], path: Path, sound: npt.NDArray[np.float32]) -> None:
+def encode(
+    frames: Iterator[Yuv],
+    path: Path,
+    sound: npt.NDArray[np.float32],
+    options: dict[str, str] = X264_OPTIONS,
+) -> None:
     with av.open(str(path), mode="w") as container:
-        stream = container.add_stream("libx264", rate=FPS, options=X264_OPTIONS)
+        stream = container.add_stream("libx264", rate=FPS, options=options)
         stream.width, stream.height, stream.pix_fmt = WIDTH, HEIGHT, "yuv420p"
         audio = container.add_stream("aac", rate=AUDIO_RATE, layout="stereo")
         for pts, array in enumerate(frames):
@@ -176,5 +189,7 @@ def _append(
 
 
 if __name__ == "__main__":
+    # longvideo.py [MINUTES [SOURCE [no-bframes]]]
     minutes = float(sys.argv[1]) if len(sys.argv) > 1 else 3.0
-    print(ensure_long_video(minutes, Path(sys.argv[2]) if len(sys.argv) > 2 else DEFAULT_SOURCE))
+    source = Path(sys.argv[2]) if len(sys.argv) > 2 else DEFAULT_SOURCE
+    print(ensure_long_video(minutes, source, bframes=sys.argv[3:4] != ["no-bframes"]))
