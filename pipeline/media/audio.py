@@ -30,8 +30,6 @@ SAMPLE_RATE_HZ = 16_000
 # Samples handed over at a time: 10 s at 16 kHz (640 KB) keeps memory flat while the
 # per-chunk overhead stays negligible.
 CHUNK_SAMPLES = 10 * SAMPLE_RATE_HZ
-# Samples per resampled frame: one second.
-_RESAMPLED_SAMPLES = SAMPLE_RATE_HZ
 
 
 @dataclass(frozen=True)
@@ -63,13 +61,16 @@ def iter_audio(
     *,
     chunk_samples: int = CHUNK_SAMPLES,
     on_warning: WarnFn | None = None,
+    rate_hz: int = SAMPLE_RATE_HZ,
 ) -> Iterator[AudioChunk]:
-    """The recording's first audio track as 16 kHz mono chunks of `chunk_samples` (the last
-    one shorter); nothing at all when there is no audio stream.
+    """The recording's first audio track as mono chunks of `chunk_samples` (the last one
+    shorter); nothing at all when there is no audio stream.
 
     Args:
         path: the recording (already known to hold a decodable video).
         chunk_samples: samples per chunk, at least 1.
+        rate_hz: the samples' rate: the voice activity model's 16 kHz unless a benchmark
+            compares another.
         on_warning: receives a one-line warning when the audio cannot be opened or stops
             decoding part-way (the samples decoded so far are kept); defaults to the
             `cuewatch` logger.
@@ -80,10 +81,10 @@ def iter_audio(
     if chunk_samples < 1:
         raise ValueError(f"chunk_samples must be at least 1, got {chunk_samples}")
     warn = on_warning or logging.getLogger("cuewatch").warning
-    return _chunks(Path(path), chunk_samples, warn)
+    return _chunks(Path(path), chunk_samples, warn, rate_hz)
 
 
-def _chunks(path: Path, size: int, warn: WarnFn) -> Iterator[AudioChunk]:
+def _chunks(path: Path, size: int, warn: WarnFn, rate_hz: int) -> Iterator[AudioChunk]:
     try:
         container = av.open(str(path), mode="r")
     except (av.error.FFmpegError, OSError) as exc:
@@ -92,7 +93,8 @@ def _chunks(path: Path, size: int, warn: WarnFn) -> Iterator[AudioChunk]:
     with container:
         if not container.streams.audio:
             return
-        yield from _Rechunker(size, _offset_ms(container)).feed_all(_samples(container, path, warn))
+        pieces = _samples(container, path, warn, rate_hz)
+        yield from _Rechunker(size, _offset_ms(container), rate_hz).feed_all(pieces)
 
 
 def _offset_ms(container: av.container.InputContainer) -> float:
@@ -110,19 +112,17 @@ def _start_s(stream: av.stream.Stream) -> float:
 
 
 def _samples(
-    container: av.container.InputContainer, path: Path, warn: WarnFn
+    container: av.container.InputContainer, path: Path, warn: WarnFn, rate_hz: int
 ) -> Iterator[FloatArray]:
     stream = container.streams.audio[0]
-    # Whole seconds out of the resampler: the same samples as frame by frame (a 1024-sample
-    # AAC frame each), in a fiftieth of the Python calls, at half the cost.
-    resampler = av.AudioResampler(
-        format="flt", layout="mono", rate=SAMPLE_RATE_HZ, frame_size=_RESAMPLED_SAMPLES
-    )
+    # Whole seconds out of the resampler (`frame_size`): the same samples as frame by frame
+    # (a 1024-sample AAC frame each), in a fiftieth of the Python calls, at half the cost.
+    resampler = av.AudioResampler(format="flt", layout="mono", rate=rate_hz, frame_size=rate_hz)
     decoded_s = 0.0
     try:
         for packet in container.demux(stream):
             for frame in packet.decode():
-                decoded_s += frame.samples / (frame.sample_rate or SAMPLE_RATE_HZ)
+                decoded_s += frame.samples / frame.sample_rate
                 for out in resampler.resample(frame):
                     yield _mono(out)
     except av.error.FFmpegError as exc:
@@ -131,7 +131,7 @@ def _samples(
             f"({_reason(exc)}); speech after that is not analysed"
         )
     # What the resampler still holds (under a second) was decoded: it is kept either way.
-    with contextlib.suppress(av.error.FFmpegError, ValueError):
+    with contextlib.suppress(av.error.FFmpegError):
         for out in resampler.resample(None):
             yield _mono(out)
 
@@ -148,9 +148,10 @@ def _reason(exc: Exception) -> str:
 class _Rechunker:
     """Regroups the resampler's variable-length outputs into fixed-size chunks."""
 
-    def __init__(self, size: int, start_ms: float) -> None:
+    def __init__(self, size: int, start_ms: float, rate_hz: int) -> None:
         self.size = size
         self.start_ms = start_ms
+        self.rate_hz = rate_hz
         self.parts: list[FloatArray] = []
         self.held = 0
 
@@ -169,5 +170,5 @@ class _Rechunker:
         rest = joined[n:]
         self.parts = [rest] if rest.shape[0] else []
         self.held = rest.shape[0]
-        self.start_ms += n * 1000.0 / SAMPLE_RATE_HZ
+        self.start_ms += n * 1000.0 / self.rate_hz
         return chunk
