@@ -293,9 +293,13 @@ class PipelineConfig:
     # the talking clips' recordings, 5th percentile 0.012-0.022); still lips of a sharp face
     # stay at 0.001-0.005.
     lips_active_std: float = 0.015
-    # ... and at least this multiple of the person's own still level (90th percentile away
-    # from speech): a small or soft face makes the mesh's lips jitter up to 0.03 at rest.
-    lips_still_factor: float = 1.5
+    # ... and at least this multiple of the person's own still level (the median away from
+    # speech): a small or soft face makes the mesh's lips jitter up to 0.03 at rest. The
+    # median, not a high percentile, because speech the voice detector misses (a child's
+    # voice scored 0.1-0.4) counts as rest and would raise the level over their talking;
+    # twice the median keeps 0.995 of listeners' frames below it on the calls (1.5 x the
+    # 90th percentile: 0.999), and finds 0.79 of speakers' frames above it (0.77).
+    lips_still_factor: float = 2.0
     # Some people talk with lips the mesh sees barely move (a downcast face, a beard): when
     # nobody's lips reach their level, a face moving this many times more (each against
     # their own level) than every other visible face, and at least `lips_dominance_min` of

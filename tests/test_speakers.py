@@ -57,6 +57,21 @@ def test_speech_with_every_visible_face_still_is_unseen() -> None:
     assert got == [(1_000, 4_000, "p0"), (6_000, 12_000, "unseen")]
 
 
+def test_speech_the_voice_detector_missed_does_not_raise_the_still_level() -> None:
+    # A soft face whose lips jitter at 0.03 at rest and reach 0.08 talking (the child of
+    # held-out call 3). Four of the ~20 s away from the found speech are their talk the voice
+    # detector missed: counted as rest, a high percentile of it would rise over their talking.
+    t = frames(30)
+    jitter, talk = 0.03, 0.08
+    activity = np.full((1, t.shape[0]), jitter, np.float32)
+    activity[0, (t >= 1_000) & (t < 5_000)] = talk  # found: theirs
+    activity[0, (t >= 17_000) & (t < 21_000)] = talk  # missed by the voice detector
+    spans = [(1_000, 5_000), (8_000, 14_000)]  # the second is someone unseen
+    level = speakers.active_levels(t, activity, spans, CONFIG)[0]
+    assert jitter < level < talk
+    assert who(attribute(t, activity, spans)) == [(1_000, 5_000, "p0"), (8_000, 14_000, "unseen")]
+
+
 def test_a_speaker_whose_face_is_lost_keeps_the_speech() -> None:
     # p0 talks while turned away (no face), p1 listens with still lips: p0's, not unseen
     t = frames(20)

@@ -78,8 +78,9 @@ def active_levels(
     """Each participant's lip activity that counts as moving, `(P,)`: `lips_active_std`, or
     `lips_still_factor` times their own still level where that is higher.
 
-    The still level is the 90th percentile of their activity at frames half a lip window or
-    more away from any speech (nobody talks there, so their lips rest).
+    The still level is the median of their activity at frames half a lip window or more
+    away from any speech (nobody talks there, so their lips rest; the median holds when some
+    of those frames are speech the voice detector missed).
     """
     margin = config.lips_window_ms // 2
     far = ~inside(timestamp_ms, [(a - margin, b + margin) for a, b in spans])
@@ -87,7 +88,7 @@ def active_levels(
     for i, row in enumerate(activity):
         rest = row[far & np.isfinite(row)]
         if rest.shape[0] >= 5:  # a handful of frames at rest, or the floor alone
-            still = float(np.percentile(rest, 90)) * config.lips_still_factor
+            still = float(np.median(rest)) * config.lips_still_factor
             levels[i] = max(levels[i], still)
     return levels
 
