@@ -30,6 +30,8 @@ SHARED_FACE_IOU = 0.4
 # Frames of head pitch and lid aperture a look down is measured against (10 s at 5 fps).
 LOOK_HISTORY = 50
 F32 = npt.NDArray[np.float32]
+# A face lost at its crop's edge is looked for again over a crop this many times as wide.
+WIDER_LOOK = 1.5
 
 
 @dataclass
@@ -54,6 +56,16 @@ class Slot:
     lids: deque[float] = field(default_factory=lambda: deque(maxlen=LOOK_HISTORY))
     looks_down: bool = False
     lost_since_ms: int | None = None
+    # The mesh's face box in the last frame, None if it was not seen there; and how far the
+    # face's centre moved between the last two frames it was seen in a row, in pixels
+    # ((0, 0) otherwise): where to expect it in the next frame.
+    meshed: PixelBox | None = None
+    step: tuple[float, float] = (0.0, 0.0)
+
+    def expected_face(self) -> PixelBox:
+        """The face's box in the next frame if it keeps moving as in the last one."""
+        x, y, w, h = self.face
+        return (round(x + self.step[0]), round(y + self.step[1]), w, h)
 
 
 class Tracker:
@@ -126,9 +138,17 @@ class Tracker:
         )
 
     def _mesh(self, slot: Slot, image: npt.NDArray[np.uint8], now_ms: int) -> None:
+        if slot.cropped and slot.seen and survey.off_centre(slot.region, slot.expected_face()):
+            # A face moving steadily (a panning camera) would leave its crop before the
+            # mesh sees it off centre: the crop goes where it is heading.
+            slot.region = locate.face_region(
+                slot.expected_face(), slot.tile, self.config.face_crop_scale
+            )
         points = crops.mesh(
             slot.model, image, slot.region, self.config.min_crop_side_px, self.frame_wh
         )
+        if np.isnan(points[0, 0]) and slot.seen:
+            points = self._mesh_again(slot, image)
         slot.seen = not np.isnan(points[0, 0])
         if slot.seen:
             slot.lost_since_ms = None
@@ -136,13 +156,40 @@ class Tracker:
             slot.lost_since_ms = now_ms
         if slot.seen:
             slot.face = crops.face_box(points, self.frame_wh)
+            slot.step = _moved(slot.meshed, slot.face)
+            slot.meshed = slot.face
             slot.area_sum += slot.face[2] * slot.face[3] / (self.frame_wh[0] * self.frame_wh[1])
             if slot.cropped and survey.off_centre(slot.region, slot.face):
                 self._recentre(slot, slot.face)
             self._note_posture(slot, points)
         else:
             slot.looks_down = False
+            slot.meshed, slot.step = None, (0.0, 0.0)
         slot.faces.append(points)
+
+    def _mesh_again(self, slot: Slot, image: npt.NDArray[np.uint8]) -> F32:
+        """A face seen in the last frame and lost in this one, looked for again at once.
+
+        The mesh tracks a face from where it was in the last frame; a face that moved far
+        since (a panning camera, a quick lean) falls outside that and is lost, and the model
+        then detects afresh: on this frame, not the next one. A crop around the face may
+        have lost it at its edge: the second look is over a wider crop around where it was
+        heading (`WIDER_LOOK`; wider still, the face would be too small a part of it for the
+        mesh's own detector, made for faces that fill much of the picture).
+        """
+        points = crops.mesh(
+            slot.model, image, slot.region, self.config.min_crop_side_px, self.frame_wh
+        )
+        if not np.isnan(points[0, 0]) or not slot.cropped:
+            return points
+        cx, cy = survey.centre(slot.expected_face())
+        side = WIDER_LOOK * max(slot.region[2], slot.region[3])
+        around = (round(cx - side / 2), round(cy - side / 2), round(side), round(side))
+        wide = locate.face_region(around, slot.tile, 1.0)
+        points = crops.mesh(slot.model, image, wide, self.config.min_crop_side_px, self.frame_wh)
+        if not np.isnan(points[0, 0]):
+            self._recentre(slot, crops.face_box(points, self.frame_wh))
+        return points
 
     def _note_posture(self, slot: Slot, points: F32) -> None:
         """Whether the person is looking down now, against their own last seconds: head
@@ -167,6 +214,7 @@ class Tracker:
                     loser = b if a.area_sum >= b.area_sum else a
                     loser.faces.clear_last()
                     loser.seen, loser.lost_since_ms = False, now_ms
+                    loser.meshed, loser.step = None, (0.0, 0.0)
                     loser.area_sum -= loser.face[2] * loser.face[3] / self._frame_area()
 
     def _frame_area(self) -> float:
@@ -210,7 +258,11 @@ class Tracker:
 
     def _match(self, box: PixelBox) -> Slot | None:
         centre = survey.centre(box)
-        near = [s for s in self.slots if survey.same_face(s.face, box)]
+        near = [
+            s
+            for s in self.slots
+            if survey.same_face(s.face, box) or survey.same_face(s.expected_face(), box)
+        ]
         if near:
             return min(near, key=lambda s: survey.distance(survey.centre(s.face), centre))
         inside = [s for s in self.slots if s.shares_tile and locate.contains(s.region, centre)]
@@ -291,3 +343,11 @@ class Tracker:
         wh = np.array(self.frame_wh, dtype=np.int64)
         times = np.asarray(self.times, dtype=np.int64)
         return [LandmarkSeries(times, s.faces.array(), s.hands.array(), wh) for s in self.slots]
+
+
+def _moved(before: PixelBox | None, after: PixelBox) -> tuple[float, float]:
+    """How far a face's centre moved between two frames; nothing if it was not seen before."""
+    if before is None:
+        return (0.0, 0.0)
+    (x0, y0), (x1, y1) = survey.centre(before), survey.centre(after)
+    return (x1 - x0, y1 - y0)
