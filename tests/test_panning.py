@@ -16,6 +16,7 @@ from pathlib import Path
 import av
 import cv2
 import numpy as np
+import numpy.typing as npt
 import pytest
 
 from pipeline.analyze import analyse_series
@@ -32,7 +33,7 @@ FACE_PX = 75
 EDGE_MS = 300  # frames this close to a label's bounds are not scored (as `cuewatch eval`)
 
 
-def _room(seed: int = 0) -> np.ndarray:
+def _room(seed: int = 0) -> npt.NDArray[np.uint8]:
     """A room's worth of blurred furniture-like blocks (no face in it)."""
     rng = np.random.default_rng(seed)
     w, h = SCENE_WH
@@ -81,7 +82,7 @@ def panned_shot(name: str, out: Path) -> Path:
     return out
 
 
-def _scored(name: str, times: np.ndarray) -> tuple[np.ndarray, list[str]]:
+def _scored(name: str, times: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.bool_], list[str]]:
     """The frames inside the clip's labelled segments (away from their bounds), and the
     label of each."""
     label = json.loads(shared_path(f"labels/{name}.json").read_text())
