@@ -265,12 +265,59 @@ HELDOUT4 = (
         (1_000, 2_000),
     ),
 )
+# A fifth, built (2026-12-03) as a fresh blind set and scored once, with that session's final
+# code: a soft quiet-lipped face and a quiet-lipped man as candidates, new pairs, and a
+# speaker view.
+HELDOUT5 = (
+    CallSpec(
+        "heldout5_gallery_katiehill_eyesdown",
+        "talk_katiehill.mp4",
+        "vox_eyes_down.mp4",
+        "gallery",
+        False,
+        2_000,
+        3_000,
+        ("silence", "music"),
+    ),
+    CallSpec(
+        "heldout5_gallery_meeting_glasses",
+        "webcam_meeting_man_waves_then_talks.mp4",
+        "talk_glasses.mp4",
+        "gallery",
+        True,
+        1_500,
+        4_000,
+        ("music", "silence"),
+        (900, 1_600),
+    ),
+    CallSpec(
+        "heldout5_speaker_obama_mead40",
+        "vox_long_eye_contact.mov",
+        "studio_mead_w040_1080p.mp4",
+        "speaker",
+        True,
+        3_000,
+        2_500,
+        ("silence",),
+    ),
+    CallSpec(
+        "heldout5_gallery_edmarkey_glassesman",
+        "talk_edmarkey.mp4",
+        "webcam_interview_man_glasses_eyes_downcast.mp4",
+        "gallery",
+        True,
+        2_000,
+        3_500,
+        ("silence", "music", "silence"),
+    ),
+)
 SETS = {
     "dev": CALLS,
     "heldout": HELDOUT,
     "heldout2": HELDOUT2,
     "heldout3": HELDOUT3,
     "heldout4": HELDOUT4,
+    "heldout5": HELDOUT5,
 }
 MUSIC_CLIPS = ("hd_s18_lens_gaze.mp4", "selfie_d14_eye_shifts.mp4")
 
