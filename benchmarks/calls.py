@@ -111,6 +111,17 @@ CALLS = (
         2_500,
         ("silence",),
     ),
+    # Added 2026-12-03: a candidate whose lips the mesh sees barely move when he talks.
+    CallSpec(
+        "gallery_radio34_quietman",
+        "talk_radio34.mp4",
+        "webcam_interview_man_glasses_eyes_downcast.mp4",
+        "gallery",
+        False,
+        2_000,
+        3_000,
+        ("music", "silence"),
+    ),
 )
 # Assembled differently (other people, sides, lengths and gaps) and never looked at while
 # choosing thresholds: scored apart as held-out calls (`--set heldout`).

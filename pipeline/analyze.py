@@ -314,7 +314,8 @@ def converse(
         hooks.warn(f"speech not analysed: {exc}")
         activity = NO_AUDIO
     series = {a.person.id: t.series for a, t in zip(people, rec.people, strict=True)}
-    return conversation(activity, series, people[chosen].person.id, config)
+    two_tiles = len(rec.people) == 2 and all(t.own_tile for t in rec.people)
+    return conversation(activity, series, people[chosen].person.id, config, two_tiles=two_tiles)
 
 
 def _speech(conv: Conversation, lead: Participant, duration_ms: int) -> dict[str, Any]:

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from pipeline.analyze import analyze_video
-from pipeline.evaluation.speech import score_call
+from pipeline.evaluation.speech import score_call, speaker_roles
 from tests.conftest import REPO, shared_path
 from tests.test_media_audio import make_call, tone
 
@@ -78,6 +78,33 @@ def test_generated_call_speakers_and_turns(calls: ModuleType, name: str, tmp_pat
             1, abs=0.01
         )
     _speaking_follows_the_questions(frames, result["interviewer"]["id"], truth)
+
+
+@pytest.mark.mediapipe
+@pytest.mark.slow
+def test_a_quiet_lipped_candidate_in_a_two_tile_call_gets_his_own_speech(
+    calls: ModuleType, tmp_path: Path
+) -> None:
+    # The man's lips barely move when he talks (0.003-0.008 against 0.002-0.005 at rest):
+    # by the lips alone his answers are nobody's in the picture. With two people in two
+    # tiles and him never seen speaking, they are his (confidence 0: no frame's lips say so).
+    result, truth, _ = build_and_analyse(calls, "gallery_radio34_quietman", tmp_path)
+    roles = speaker_roles(result, truth)
+    him = next(pid for pid, role in roles.items() if role == "candidate")
+    answered = [(t["start_ms"], t["end_ms"]) for t in truth["turns"] if t["speaker"] == "candidate"]
+    heard: dict[str, int] = {}
+    for s in result["speech"]["segments"]:
+        for a, b in answered:
+            overlap = min(b, s["end_ms"]) - max(a, s["start_ms"])
+            if overlap > 0:
+                heard[s["speaker"]] = heard.get(s["speaker"], 0) + overlap
+    assert heard.get(him, 0) >= 0.9 * sum(heard.values())
+    assert "unseen" not in heard
+    answers = [t for t in result["speech"]["turns"] if t["role"] == "candidate"]
+    assert [t["speaker"] for t in answers] == [him] * 3
+    assert all(
+        any(min(b, t["end_ms"]) - max(a, t["start_ms"]) > 0 for t in answers) for a, b in answered
+    )
 
 
 def _speaking_follows_the_questions(frames: str, interviewer: str, truth: dict[str, Any]) -> None:

@@ -184,3 +184,35 @@ def test_lip_activity_tells_talking_from_still_lips_on_real_recordings() -> None
     talking = [median(n) for n in ("talk_edmarkey", "talk_katiehill", "vox_eyes_down")]
     still = [median(n) for n in ("phone_eyes_center", "webcam_d9_man", "selfie_d14_eye_shifts")]
     assert min(talking) > CONFIG.lips_active_std > 3 * max(still)
+
+
+def test_in_a_two_tile_call_speech_from_nobody_seen_is_the_quiet_partys() -> None:
+    # p0 talks with moving lips; p1's lips never move, yet someone speaks at 8-14 s
+    t = frames(20)
+    activity = lips(t, [(1_000, 5_000, TALK)], [])
+    ids, spans = ["p0", "p1"], [(1_000, 5_000), (8_000, 14_000)]
+    alone = whose_speech(t, activity, ids, spans, CONFIG)
+    assert who(alone) == [(1_000, 5_000, "p0"), (8_000, 14_000, "unseen")]
+    paired = whose_speech(t, activity, ids, spans, CONFIG, two_tiles=True)
+    assert who(paired) == [(1_000, 5_000, "p0"), (8_000, 14_000, "p1")]
+    assert paired[1].confidence == 0.0  # no frame's lips say so
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        # both speak by their lips: the third voice stays nobody's in the picture
+        ([(1_000, 5_000, TALK)], [(15_000, 18_000, TALK)]),
+        # three people in sight: who of the two quiet ones would it be
+        ([(1_000, 5_000, TALK)], [], []),
+    ],
+)
+def test_speech_from_nobody_seen_stays_unseen_unless_one_quiet_party_is_left(
+    rows: tuple[list[tuple[int, int, float]], ...],
+) -> None:
+    t = frames(20)
+    activity = lips(t, *rows)
+    ids = [f"p{i}" for i in range(len(rows))]
+    spans = [(1_000, 5_000), (8_000, 14_000), (15_000, 18_000)]
+    segs = whose_speech(t, activity, ids, spans, CONFIG, two_tiles=True)
+    assert (8_000, 14_000, "unseen") in who(segs)

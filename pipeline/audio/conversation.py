@@ -39,6 +39,8 @@ def conversation(
     people: dict[str, LandmarkSeries],
     interviewer: str,
     config: PipelineConfig,
+    *,
+    two_tiles: bool = False,
 ) -> Conversation:
     """Joins speech activity with everyone's lips into segments and turns.
 
@@ -47,6 +49,8 @@ def conversation(
         people: each participant's landmarks by id, all on the same analysed frames.
         interviewer: the judged participant's id.
         config: speech, lip and turn thresholds.
+        two_tiles: the call shows two people, each alone in a tile of their own (see
+            `whose_speech`).
     """
     spans = speech_spans(activity, config)
     ids = list(people)
@@ -54,7 +58,7 @@ def conversation(
         return Conversation(with_status(activity, spans), [], [])
     t = people[ids[0]].timestamp_ms
     lips = np.stack([lip_activity(t, mouth_opening(people[i]), config.lips_window_ms) for i in ids])
-    segs = whose_speech(t, lips, ids, spans, config)
+    segs = whose_speech(t, lips, ids, spans, config, two_tiles=two_tiles)
     return Conversation(with_status(activity, spans), segs, find_turns(segs, interviewer, config))
 
 
@@ -64,6 +68,8 @@ def whose_speech(
     ids: list[str],
     spans: list[tuple[int, int]],
     config: PipelineConfig,
+    *,
+    two_tiles: bool = False,
 ) -> list[SpeechSegment]:
     """Speech segments with their speakers (`speakers`: each frame's lips, smoothed), then
     short unseen phrases and short pauses join their neighbours.
@@ -74,11 +80,16 @@ def whose_speech(
         ids: the `P` participant ids.
         spans: speech stretches `(start_ms, end_ms)`, in order.
         config: lip, speaker and segment thresholds.
+        two_tiles: the `P` = 2 participants are each alone in a tile of their own (a
+            two-person call's gallery): when one of them never speaks by the lips while
+            speech comes from nobody seen, that speech is theirs (`speakers.quiet_party`).
     """
     t = timestamp_ms
     raw = speakers.frame_speakers(t, lips, ids, spans, config)
     labels = speakers.settle(lips, ids, speakers.smooth(t, raw, config.speaker_smooth_ms))
     segs = speakers.absorb_unseen(speakers.segments(t, raw, labels, spans), config)
+    if two_tiles and len(ids) == 2:
+        segs = speakers.quiet_party(segs, ids)
     return _merge_close(segs, config.speaker_hold_ms)
 
 

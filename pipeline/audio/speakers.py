@@ -206,3 +206,25 @@ def absorb_unseen(segments: list[SpeechSegment], config: PipelineConfig) -> list
         if seen and seen[0][0] < config.unseen_absorb_gap_ms:
             out[i] = SpeechSegment(s.start_ms, s.end_ms, seen[0][1], s.confidence)
     return out
+
+
+def quiet_party(segments: list[SpeechSegment], ids: list[str]) -> list[SpeechSegment]:
+    """In a two-person call with both people in sight, speech from nobody seen is the one
+    whose lips never showed them speaking, if only one of them never did: a person whose
+    lips the mesh sees barely move (a beard, glasses and a downcast face) talks as
+    `unseen`, while the call has nobody else to say it. Such segments get confidence 0:
+    no frame's lips agree.
+
+    Args:
+        segments: speech segments with their speakers, in time order.
+        ids: the participant ids (the caller checks that there are two, each in a tile of
+            their own).
+    """
+    talking = {s.speaker for s in segments}
+    silent = [i for i in ids if i not in talking]
+    if UNSEEN not in talking or len(silent) != 1:
+        return segments
+    return [
+        SpeechSegment(s.start_ms, s.end_ms, silent[0], 0.0) if s.speaker == UNSEEN else s
+        for s in segments
+    ]
