@@ -276,9 +276,10 @@ HELDOUT4 = (
         (1_000, 2_000),
     ),
 )
-# A fifth, built (2026-12-03) as a fresh blind set and scored once, with that session's final
-# code: a soft quiet-lipped face and a quiet-lipped man as candidates, new pairs, and a
-# speaker view.
+# A fifth, built (2026-12-03) as a fresh blind set: a soft quiet-lipped face and a
+# quiet-lipped man as candidates, new pairs, and a speaker view. Its first look came before
+# the two-tile rule for a quiet party (`speakers.quiet_party`), which was made with it (and
+# held-out set 3) in view: since then it is development too.
 HELDOUT5 = (
     CallSpec(
         "heldout5_gallery_katiehill_eyesdown",
