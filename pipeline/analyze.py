@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from pipeline.attention.calibrate import classify
 from pipeline.attention.signals import compute_signals
@@ -190,7 +190,7 @@ def analyze_video(
     video_href: str | None = None,
     transcript: Transcript | None = None,
     interviewer_speaker: str | None = None,
-    listening: Listening | Literal["here"] | None = "here",
+    listening: Listening | None = None,
 ) -> dict[str, Any]:
     """Analyses one recording and writes result.json, frames.csv and report.html.
 
@@ -209,9 +209,8 @@ def analyze_video(
         transcript: the call's transcript, for the `verbal` block (None: none).
         interviewer_speaker: the interviewer's name in the transcript (None: inferred).
         listening: the sound's analysis if the caller already started it with `listen` on
-            this video (the CLI does, so that the sound decodes while the models load; None
-            when it found no audio track); by default it is started here. Either way it is
-            stopped if the pictures fail.
+            this video (the CLI does, so that the sound decodes while the models load); None:
+            it is started here. Either way it is stopped if the pictures fail.
 
     Returns:
         The result.json body.
@@ -224,12 +223,11 @@ def analyze_video(
     """
     config = config or PipelineConfig()
     hooks = Hooks(on_progress, should_cancel, on_warning)
-    heard = listen(video, hooks.warn) if isinstance(listening, str) else listening
+    heard = listening or listen(video, hooks.warn)
     try:
         rec, chosen = locate_and_record(video, config, participant, hooks)
     except BaseException:
-        if heard is not None:
-            heard.stop.set()  # nobody will read it
+        heard.stop.set()  # nobody will read it
         raise
     hooks.progress("signals", 0.0)
     people = analyse_recording(rec, chosen, config)
@@ -298,7 +296,7 @@ def _annotate(
 
 
 def converse(
-    heard: Listening | None,
+    heard: Listening,
     rec: Recording,
     people: list[Analysed],
     chosen: int,
@@ -309,7 +307,7 @@ def converse(
     """The conversation from the audio thread's result and everyone's landmarks; a failure
     of the audio side is a warning and a recording without speech, never a failed analysis."""
     try:
-        activity = heard.result.result() if heard is not None else NO_AUDIO
+        activity = heard.result.result()
     except (RuntimeError, ValueError, OSError) as exc:
         hooks.warn(f"speech not analysed: {exc}")
         activity = NO_AUDIO

@@ -131,4 +131,4 @@ def test_sound_without_pictures_is_not_listened_to(tmp_path: Path) -> None:
             box.mux(audio.encode(frame))
         box.mux(audio.encode(None))
     assert not has_audio(path)
-    assert listen(path, print) is None
+    assert listen(path, print).result.result().audio == "no_audio"

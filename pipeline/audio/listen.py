@@ -30,9 +30,10 @@ class Listening:
     stop: threading.Event
 
 
-def listen(video: str | Path, warn: WarnFn) -> Listening | None:
-    """Starts the audio track's voice activity in a thread beside the pictures (None when
-    the file has no audio stream beside a video stream).
+def listen(video: str | Path, warn: WarnFn) -> Listening:
+    """Starts the audio track's voice activity in a thread beside the pictures (already
+    settled as `NO_AUDIO`, with no thread, when the file has no audio stream beside a video
+    stream).
 
     The thread runs at a lower priority on whichever CPU has time (it keeps the caller's
     CPUs, all of them before `record` splits them): the decoder and the models each have a
@@ -42,9 +43,11 @@ def listen(video: str | Path, warn: WarnFn) -> Listening | None:
     speech finished last whenever something else loaded that CPU; free to move, it fills
     either side's waits (alternating `cuewatch analyze` runs: 3% faster, 4 rounds of 5).
     """
-    if not has_audio(video):
-        return None
     stop = threading.Event()
+    if not has_audio(video):
+        silent: Future[SpeechActivity] = Future()
+        silent.set_result(NO_AUDIO)
+        return Listening(silent, stop)
     pool = ThreadPoolExecutor(1, thread_name_prefix="cuewatch-audio")
     try:
         return Listening(pool.submit(_hear, video, warn, stop), stop)
