@@ -95,8 +95,8 @@ def test_recorded_labelled_clips_meet_the_accuracy_bar(data_dir: Path) -> None:
     clips = [evaluate.score_clip(lab, *_states(lab.name)) for lab in _labelled(data_dir)]
     report = evaluate.summarize(clips)
     assert set(report.macro_states) >= {"screen", "down", "away", "closed", "absent"}
-    # 0.918 on 42 clips, 0.909 on 46: two of the four clips added last are a woman looking at
-    # a partner beside the camera throughout, read as `screen` (no look at the lens to learn
-    # the screen's direction from).
+    # 0.918 on 42 clips, 0.909 on 46 (0.911 since the tracker follows moving faces): two of
+    # the four clips added last are a woman looking at a partner beside the camera
+    # throughout, read as `screen` (no look at the lens to learn the screen's direction from).
     assert report.macro_f1 >= 0.90, evaluate.format_report(report)
     assert report.screen_f1 >= 0.965, evaluate.format_report(report)

@@ -204,7 +204,7 @@ def test_shipped_values_are_the_fit_and_hold_up_held_out(data_dir: Path) -> None
 
 # 0.910 on 42 clips; 0.897 since four more allowed clips were labelled (issue 12), two of
 # them a woman looking at a partner beside the camera for the whole clip: with no look at
-# the lens to learn from, the partner's direction is taken for the screen (issue 12's bar of
-# 0.90 is not met on the enlarged set).
+# the lens to learn from, the partner's direction is taken for the screen; 0.899 since the
+# tracker follows moving faces (issue 12's bar of 0.90 is not met on the enlarged set).
 CV_MACRO_F1_FLOOR = 0.89
 CV_SCREEN_F1_FLOOR = 0.965

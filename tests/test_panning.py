@@ -102,15 +102,18 @@ def test_a_small_face_in_a_panning_shot_is_followed_and_read_as_in_its_own_clip(
     name: str, tmp_path: Path
 ) -> None:
     video = panned_shot(name, tmp_path / f"{name}-panned.mp4")
-    own = record(shared_path(f"videos/{name}.mp4"), CONFIG).people[0].series
+    own = recording(name)  # the clip itself, as `cuewatch record` saw it
     rec = record(video, CONFIG)
-    # One person, followed across the picture (not lost, not split into two).
+    # One person, followed across the picture (not lost, not split into two). Before the
+    # tracker followed moving faces it found the face in 6 of 23 and 46 of 63 frames; a
+    # frame or so in twenty may still go (a blink of the detector), not one in four.
     assert len(rec.people) == 1
     series = rec.people[0].series
     assert series.face.shape[0] == own.face.shape[0]
     found = np.isfinite(series.face[:, 0, 0])
     assert found.mean() >= 0.95 * np.isfinite(own.face[:, 0, 0]).mean()
-    # Moving ~260 px a second across the picture, the face is where the clip's face is.
+    # The face found is the one the camera pans across: it travels most of the pan's 600 px
+    # in the picture (a face stuck in place would be a ghost, not the person).
     xs = series.face[found, :, 0] * series.image_wh[0]
     assert float(np.ptp(np.nanmean(xs, axis=1))) > 0.5 * PAN_PX
     # Read as the clip itself is, and as labelled: a look down at the phone is `down`.
@@ -123,7 +126,8 @@ def test_a_small_face_in_a_panning_shot_is_followed_and_read_as_in_its_own_clip(
     right = np.mean([states[k] == truth[k] for k in scored])
     right_own = np.mean([own_states[k] == truth[k] for k in scored])
     # A face a fifth or half its own size reads a few frames differently (gaze from fewer
-    # pixels: 3 of 27 in the webcam clip), never as gone.
+    # pixels: 3 of 27 in the webcam clip), never as gone; against the labels it may lose
+    # as many frames as that (0.1 of them), not the run of `absent` the fourth failure was.
     assert agree_own >= 0.85
     assert right >= right_own - 0.1
     assert "absent" not in {states[k] for k in scored}

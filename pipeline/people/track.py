@@ -31,6 +31,9 @@ SHARED_FACE_IOU = 0.4
 LOOK_HISTORY = 50
 F32 = npt.NDArray[np.float32]
 # A face lost at its crop's edge is looked for again over a crop this many times as wide.
+# The mesh's own detector is made for faces that fill much of its picture: over a crop twice
+# as wide (six face widths) it did not find the 65-75 px face of `tests/test_panning.py`,
+# over 1.5 times (four and a half) it did. Reasoned from that one shot, not fitted.
 WIDER_LOOK = 1.5
 
 
@@ -138,15 +141,13 @@ class Tracker:
         )
 
     def _mesh(self, slot: Slot, image: npt.NDArray[np.uint8], now_ms: int) -> None:
-        if slot.cropped and slot.seen and survey.off_centre(slot.region, slot.expected_face()):
-            # A face moving steadily (a panning camera) would leave its crop before the
-            # mesh sees it off centre: the crop goes where it is heading.
-            slot.region = locate.face_region(
-                slot.expected_face(), slot.tile, self.config.face_crop_scale
-            )
-        points = crops.mesh(
-            slot.model, image, slot.region, self.config.min_crop_side_px, self.frame_wh
-        )
+        if slot.cropped and slot.seen:
+            heading = slot.expected_face()
+            if survey.off_centre(slot.region, heading):
+                # A face moving steadily (a panning camera) would leave its crop before the
+                # mesh sees it off centre: the crop goes where it is heading.
+                slot.region = locate.face_region(heading, slot.tile, self.config.face_crop_scale)
+        points = self._mesh_on(slot, image, slot.region)
         if np.isnan(points[0, 0]) and slot.seen:
             points = self._mesh_again(slot, image)
         slot.seen = not np.isnan(points[0, 0])
@@ -177,19 +178,21 @@ class Tracker:
         heading (`WIDER_LOOK`; wider still, the face would be too small a part of it for the
         mesh's own detector, made for faces that fill much of the picture).
         """
-        points = crops.mesh(
-            slot.model, image, slot.region, self.config.min_crop_side_px, self.frame_wh
-        )
+        points = self._mesh_on(slot, image, slot.region)
         if not np.isnan(points[0, 0]) or not slot.cropped:
             return points
         cx, cy = survey.centre(slot.expected_face())
         side = WIDER_LOOK * max(slot.region[2], slot.region[3])
         around = (round(cx - side / 2), round(cy - side / 2), round(side), round(side))
         wide = locate.face_region(around, slot.tile, 1.0)
-        points = crops.mesh(slot.model, image, wide, self.config.min_crop_side_px, self.frame_wh)
+        points = self._mesh_on(slot, image, wide)
         if not np.isnan(points[0, 0]):
             self._recentre(slot, crops.face_box(points, self.frame_wh))
         return points
+
+    def _mesh_on(self, slot: Slot, image: npt.NDArray[np.uint8], region: PixelBox) -> F32:
+        """The slot's face mesh over one region of the frame, normalised to the frame."""
+        return crops.mesh(slot.model, image, region, self.config.min_crop_side_px, self.frame_wh)
 
     def _note_posture(self, slot: Slot, points: F32) -> None:
         """Whether the person is looking down now, against their own last seconds: head
