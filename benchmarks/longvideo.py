@@ -61,9 +61,9 @@ def ensure_long_video(
         FileNotFoundError: the source clip is missing.
     """
     path = cached_path(minutes, source, bframes=bframes)
-    options = X264_OPTIONS if bframes else NO_BFRAMES
     if path.exists():
         return path
+    options = X264_OPTIONS if bframes else NO_BFRAMES
     if not source.exists():
         raise FileNotFoundError(f"source clip '{source}' not found")
     path.parent.mkdir(parents=True, exist_ok=True)
