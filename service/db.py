@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
+import time
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, cast
@@ -114,17 +116,40 @@ def make_engine(url: str) -> Engine:
     """
     if not url.startswith("sqlite"):
         return create_engine(url, pool_pre_ping=True)
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+    engine = create_engine(
+        url, connect_args={"check_same_thread": False, "timeout": _SQLITE_BUSY_S}
+    )
     event.listen(engine, "connect", _sqlite_connect)
     event.listen(engine, "begin", _sqlite_begin)
     return engine
 
 
+# How long a connection waits for a lock (SQLite's busy timeout, and the WAL switch below).
+_SQLITE_BUSY_S = 30.0
+
+
 def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
     # Transactions are begun by _sqlite_begin, not by the driver's implicit BEGIN.
     dbapi_conn.isolation_level = None
-    dbapi_conn.execute("PRAGMA journal_mode=WAL")
-    dbapi_conn.execute("PRAGMA busy_timeout=30000")
+    dbapi_conn.execute(f"PRAGMA busy_timeout={round(_SQLITE_BUSY_S * 1000)}")
+    _switch_to_wal(dbapi_conn)
+
+
+def _switch_to_wal(dbapi_conn: Any) -> None:
+    """WAL mode, waiting for other connections as the busy timeout would. SQLite does not
+    wait on its own here: on a new database still in rollback mode, the switch needs an
+    exclusive lock, and while another connection holds a write lock (an upgrader's BEGIN
+    IMMEDIATE) it fails at once with "database is locked" (deadlock avoidance), whatever
+    the busy timeout. Once a database is in WAL mode the switch is a no-op."""
+    deadline = time.monotonic() + _SQLITE_BUSY_S
+    while True:
+        try:
+            dbapi_conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.02)
 
 
 # Execution option of connections that only read (see `reader`).

@@ -138,6 +138,42 @@ def test_upgrading_twice_or_at_once_is_harmless(backend: Settings) -> None:
         engine.dispose()
 
 
+def test_a_new_sqlite_database_waits_for_a_writer_before_switching_to_wal(
+    tmp_path: Path,
+) -> None:
+    # What made the test above fail now and then: a connection opened while another holds
+    # a write lock on a database still in rollback mode (an upgrader's BEGIN IMMEDIATE).
+    # SQLite refuses the switch to WAL at once there, whatever the busy timeout.
+    import threading
+
+    path = tmp_path / "new.db"
+    held, release = threading.Event(), threading.Event()
+
+    def writer() -> None:
+        conn = sqlite3.connect(path, isolation_level=None)
+        conn.execute("CREATE TABLE t (x INTEGER)")
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("INSERT INTO t VALUES (1)")
+        held.set()
+        release.wait()
+        conn.execute("COMMIT")
+        conn.close()
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    held.wait()
+    threading.Timer(0.3, release.set).start()
+    engine = make_engine(f"sqlite:///{path}")
+    try:
+        with engine.connect() as conn:
+            assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+            assert conn.execute(text("SELECT count(*) FROM t")).scalar() == 1
+    finally:
+        release.set()
+        thread.join()
+        engine.dispose()
+
+
 def _set_revision(settings: Settings, revision: str) -> None:
     engine = engine_of(settings)
     schema.upgrade(engine)
