@@ -39,6 +39,11 @@ class PipelineConfig:
     # below this share of their median.
     hands_look_down_deg: float = 8.0
     hands_lid_drop_ratio: float = 0.8
+    # ... but lids below this share of their median are shutting, not lowered: a blink (15-20
+    # a minute, often caught part-way) is no look down, and searching hands on each cost more
+    # than every real look down of a call spent on the screen. Over the labelled clips, no
+    # `down` frame with the head level had its lids below 0.45 (those are bowed: searched).
+    hands_lid_shut_ratio: float = 0.4
 
     # Decoding on half of the CPUs and the models on the other half (see pipeline.media.cpus):
     # on two cores a recording takes about three quarters of the time it takes when the

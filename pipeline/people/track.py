@@ -196,13 +196,15 @@ class Tracker:
 
     def _note_posture(self, slot: Slot, points: F32) -> None:
         """Whether the person is looking down now, against their own last seconds: head
-        bowed or lids lowered. Only gates the hand model; the states come later."""
+        bowed or lids lowered (but not shut: a blink is no look down). Only gates the hand
+        model; the states come later."""
         w, h = self.frame_wh
         pitch, lids = mesh.pitch_and_aperture(points, scale=(w, h, w))
         if slot.pitch_deg:
             # statistics.median: a tenth of np.median's cost on 50 floats in a deque.
             bowed = pitch < statistics.median(slot.pitch_deg) - self.config.hands_look_down_deg
-            lowered = lids < statistics.median(slot.lids) * self.config.hands_lid_drop_ratio
+            ratio = lids / max(statistics.median(slot.lids), 1e-6)
+            lowered = self.config.hands_lid_shut_ratio <= ratio < self.config.hands_lid_drop_ratio
             slot.looks_down = bowed or lowered
         slot.pitch_deg.append(pitch)
         slot.lids.append(lids)
