@@ -38,7 +38,7 @@ bench: setup
 # Development calls with real speech (who speaks when known from how they are assembled),
 # then the conversation's figures on them, on held-out calls and on music-only clips.
 CALLS_DIR ?= /tmp/cuewatch-calls
-CALL_SETS := dev heldout heldout2 heldout3 heldout4 heldout5
+CALL_SETS := dev heldout heldout2 heldout3 heldout4 heldout5 heldout6
 calls: setup
 	for s in $(CALL_SETS); do $(BIN)/python benchmarks/calls.py $(CALLS_DIR)/$$s --set $$s || exit 1; done
 	for s in $(CALL_SETS); do $(BIN)/python benchmarks/score_calls.py $(CALLS_DIR)/$$s || exit 1; done

@@ -323,6 +323,55 @@ HELDOUT5 = (
         ("silence", "music", "silence"),
     ),
 )
+# A sixth, built (2026-12-03) after the last change to who-speaks and scored once, blind:
+# pairs never put together before, one of each layout and a second gallery, gaps of another
+# length. Nothing in the attribution was changed after it was scored.
+HELDOUT6 = (
+    CallSpec(
+        "heldout6_gallery_suit_aside",
+        "talk_suit.mp4",
+        "vox_interview_aside.mp4",
+        "gallery",
+        False,
+        1_800,
+        3_500,
+        ("music", "silence"),
+        (1_200, 2_200),
+    ),
+    CallSpec(
+        "heldout6_speaker_katiehill_meeting",
+        "talk_katiehill.mp4",
+        "webcam_meeting_man_waves_then_talks.mp4",
+        "speaker",
+        True,
+        2_500,
+        3_000,
+        ("silence", "music"),
+        (1_200, 2_200),
+    ),
+    CallSpec(
+        "heldout6_solo_blazer_tvhost",
+        "talk_blazer.mp4",
+        "tv_host_then_lens_1080p.mp4",
+        "solo",
+        True,
+        1_500,
+        4_500,
+        ("silence", "silence", "music"),
+        (1_200, 2_200),
+    ),
+    CallSpec(
+        "heldout6_gallery_mead40_edmarkey",
+        "studio_mead_w040_1080p.mp4",
+        "talk_edmarkey.mp4",
+        "gallery",
+        True,
+        2_000,
+        4_000,
+        ("silence", "music"),
+        (1_200, 2_200),
+    ),
+)
 SETS = {
     "dev": CALLS,
     "heldout": HELDOUT,
@@ -330,6 +379,7 @@ SETS = {
     "heldout3": HELDOUT3,
     "heldout4": HELDOUT4,
     "heldout5": HELDOUT5,
+    "heldout6": HELDOUT6,
 }
 MUSIC_CLIPS = ("hd_s18_lens_gaze.mp4", "selfie_d14_eye_shifts.mp4")
 
