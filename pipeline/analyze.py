@@ -312,8 +312,15 @@ def converse(
         hooks.warn(f"speech not analysed: {exc}")
         activity = NO_AUDIO
     series = {a.person.id: t.series for a, t in zip(people, rec.people, strict=True)}
-    two_tiles = len(rec.people) == 2 and all(t.own_tile for t in rec.people)
+    two_tiles = two_person_gallery(rec)
     return conversation(activity, series, people[chosen].person.id, config, two_tiles=two_tiles)
+
+
+def two_person_gallery(rec: Recording) -> bool:
+    """Whether the picture is two tiles with one person alone in each: the only call in
+    which speech from nobody seen can be put down to one of the two. A third tile, even
+    without a face (a camera switched off), may hold whoever is talking."""
+    return len(rec.tiles) == 2 and len(rec.people) == 2 and all(t.own_tile for t in rec.people)
 
 
 def _speech(conv: Conversation, lead: Participant, duration_ms: int) -> dict[str, Any]:

@@ -216,3 +216,22 @@ def test_speech_from_nobody_seen_stays_unseen_unless_one_quiet_party_is_left(
     spans = [(1_000, 5_000), (8_000, 14_000), (15_000, 18_000)]
     segs = whose_speech(t, activity, ids, spans, CONFIG, two_tiles=True)
     assert (8_000, 14_000, "unseen") in who(segs)
+
+
+def test_only_a_picture_of_two_tiles_with_one_person_in_each_is_a_two_person_gallery() -> None:
+    # Speech nobody seen makes is put down to one of two people only when the picture holds
+    # nobody else: a third tile, even a faceless one (a camera switched off), may be talking.
+    from pipeline.analyze import two_person_gallery
+    from pipeline.people.record import Recording, Tracked
+    from pipeline.types import VideoInfo
+
+    info = VideoInfo("call.mp4", "h264", 1280, 720, 25.0, 30_000, 0, 750)
+    left, right, third = (0.0, 0.0, 0.5, 1.0), (0.5, 0.0, 0.5, 1.0), (0.0, 0.5, 0.5, 0.5)
+    her, him = recording("talk_katiehill"), recording("talk_radio34")
+    own = [Tracked(left, her, 0.1, True), Tracked(right, him, 0.1, True)]
+    assert two_person_gallery(Recording(info, own, [left, right]))
+    assert not two_person_gallery(Recording(info, own, [left, right, third]))
+    one_camera = [Tracked(left, her, 0.1, False), Tracked(left, him, 0.1, True)]
+    assert not two_person_gallery(Recording(info, one_camera, [(0.0, 0.0, 1.0, 1.0)]))
+    alone = [Tracked(left, her, 0.1, True)]
+    assert not two_person_gallery(Recording(info, alone, [left, right]))

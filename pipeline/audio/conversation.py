@@ -49,8 +49,8 @@ def conversation(
         people: each participant's landmarks by id, all on the same analysed frames.
         interviewer: the judged participant's id.
         config: speech, lip and turn thresholds.
-        two_tiles: the call shows two people, each alone in a tile of their own (see
-            `whose_speech`).
+        two_tiles: the picture is two tiles with one person alone in each (see
+            `whose_speech`; `analyze.two_person_gallery` decides it).
     """
     spans = speech_spans(activity, config)
     ids = list(people)
@@ -80,8 +80,8 @@ def whose_speech(
         ids: the `P` participant ids.
         spans: speech stretches `(start_ms, end_ms)`, in order.
         config: lip, speaker and segment thresholds.
-        two_tiles: the `P` = 2 participants are each alone in a tile of their own (a
-            two-person call's gallery): when one of them never speaks by the lips while
+        two_tiles: the picture is two tiles, one of the `P` = 2 participants alone in
+            each (a two-person call's gallery): when one of them never speaks by the lips while
             speech comes from nobody seen, that speech is theirs (`speakers.quiet_party`).
     """
     t = timestamp_ms
