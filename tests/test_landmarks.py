@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
+import statistics
 import subprocess
 import sys
+from collections import deque
 from dataclasses import replace
 from itertools import islice
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from pipeline.attention import geometry
 from pipeline.config import PipelineConfig
+from pipeline.evaluation.evaluate import truth_for
+from pipeline.evaluation.labels import load_labels
 from pipeline.media import decode
 from pipeline.people import landmarks, mesh
 from pipeline.people.record import record
-from tests.conftest import recording, shared_path
+from pipeline.people.track import LOOK_HISTORY, looks_down
+from pipeline.types import Attention, LandmarkSeries
+from tests.conftest import LANDMARKS_DIR, recording, shared_path
 
 pytestmark = pytest.mark.mediapipe
 
@@ -105,6 +112,53 @@ def test_hands_are_looked_for_on_the_frames_the_head_bows(
     # Lowered lids open the gate too (this clip is expressive); a raised head hardly does.
     assert len(set(upright) & set(looked)) <= 0.2 * len(upright)
     assert len(looked) < 0.6 * len(series)
+
+
+def _gate(series: LandmarkSeries, config: PipelineConfig) -> tuple[np.ndarray, np.ndarray]:
+    """The recorder's hand gate replayed over a recording: open or not, and the lids against
+    their recent median, per frame (shut and NaN before a first frame to compare with)."""
+    w, h = (float(v) for v in series.image_wh)
+    pitches: deque[float] = deque(maxlen=LOOK_HISTORY)
+    apertures: deque[float] = deque(maxlen=LOOK_HISTORY)
+    opened = np.zeros(len(series), dtype=bool)
+    ratio = np.full(len(series), np.nan)
+    for i in np.flatnonzero(series.face_present):
+        pitch, lids = mesh.pitch_and_aperture(series.face[i], scale=(w, h, w))
+        if pitches:
+            opened[i] = looks_down(pitch, lids, pitches, apertures, config)
+            ratio[i] = lids / statistics.median(apertures)
+        pitches.append(pitch)
+        apertures.append(lids)
+    return opened, ratio
+
+
+def test_blinks_do_not_open_the_hand_gate_and_looks_down_still_do(data_dir: Path) -> None:
+    # Over every labelled recording: frames labelled `screen` whose lids are shutting (a
+    # blink caught part-way) no longer call the hand model; frames labelled `down` open
+    # the gate exactly as before the blink rule.
+    config = PipelineConfig()
+    before = replace(config, hands_lid_shut_ratio=0.0)
+    blinks = blinks_opened = blinks_opened_before = 0
+    down_opened: list[bool] = []
+    down_opened_before: list[bool] = []
+    for label in load_labels(data_dir, [LANDMARKS_DIR.parent / "labels"]):
+        if not (LANDMARKS_DIR / f"{label.name}.npz").exists():
+            continue
+        series = recording(label.name)
+        truth = truth_for(label, series.timestamp_ms)
+        opened, ratio = _gate(series, config)
+        opened_before, _ = _gate(series, before)
+        blink = (truth == Attention.SCREEN) & (ratio < config.hands_lid_shut_ratio)
+        blinks += int(blink.sum())
+        blinks_opened += int((opened & blink).sum())
+        blinks_opened_before += int((opened_before & blink).sum())
+        down = truth == Attention.DOWN
+        down_opened += opened[down].tolist()
+        down_opened_before += opened_before[down].tolist()
+    assert blinks >= 15  # 24 when written, in 11 clips
+    assert blinks_opened_before == blinks  # each of them used to call the hand model
+    assert blinks_opened == 0
+    assert len(down_opened) >= 100 and down_opened == down_opened_before
 
 
 def test_mediapipe_comes_without_matplotlib_and_tasks_until_used() -> None:

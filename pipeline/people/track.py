@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import statistics
 from collections import deque
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -201,11 +202,7 @@ class Tracker:
         w, h = self.frame_wh
         pitch, lids = mesh.pitch_and_aperture(points, scale=(w, h, w))
         if slot.pitch_deg:
-            # statistics.median: a tenth of np.median's cost on 50 floats in a deque.
-            bowed = pitch < statistics.median(slot.pitch_deg) - self.config.hands_look_down_deg
-            ratio = lids / max(statistics.median(slot.lids), 1e-6)
-            lowered = self.config.hands_lid_shut_ratio <= ratio < self.config.hands_lid_drop_ratio
-            slot.looks_down = bowed or lowered
+            slot.looks_down = looks_down(pitch, lids, slot.pitch_deg, slot.lids, self.config)
         slot.pitch_deg.append(pitch)
         slot.lids.append(lids)
 
@@ -348,6 +345,22 @@ class Tracker:
         wh = np.array(self.frame_wh, dtype=np.int64)
         times = np.asarray(self.times, dtype=np.int64)
         return [LandmarkSeries(times, s.faces.array(), s.hands.array(), wh) for s in self.slots]
+
+
+def looks_down(
+    pitch_deg: float,
+    lids: float,
+    recent_pitch_deg: Collection[float],
+    recent_lids: Collection[float],
+    config: PipelineConfig,
+) -> bool:
+    """Whether a frame's head pitch and lid aperture (`mesh.pitch_and_aperture`) look down
+    against the same person's recent frames (at least one): the head bowed, or the lids
+    lowered but not shutting (a blink)."""
+    # statistics.median: a tenth of np.median's cost on 50 floats in a deque.
+    bowed = pitch_deg < statistics.median(recent_pitch_deg) - config.hands_look_down_deg
+    ratio = lids / max(statistics.median(recent_lids), 1e-6)
+    return bowed or config.hands_lid_shut_ratio <= ratio < config.hands_lid_drop_ratio
 
 
 def _moved(before: PixelBox | None, after: PixelBox) -> tuple[float, float]:
