@@ -9,7 +9,6 @@ their labels are the clip's own; only where the face sits in the picture moves.
 
 from __future__ import annotations
 
-import json
 from fractions import Fraction
 from pathlib import Path
 
@@ -21,8 +20,11 @@ import pytest
 
 from pipeline.analyze import analyse_series
 from pipeline.config import PipelineConfig
+from pipeline.evaluation.evaluate import truth_for
+from pipeline.evaluation.labels import load_labels
 from pipeline.media.decode import iter_frames
 from pipeline.people.record import record
+from pipeline.types import Attention
 from tests.conftest import recording, shared_path
 
 CONFIG = PipelineConfig()
@@ -30,7 +32,6 @@ VIEW_WH = (1280, 720)
 SCENE_WH = (1920, 1000)
 PAN_PX = 600
 FACE_PX = 75
-EDGE_MS = 300  # frames this close to a label's bounds are not scored (as `cuewatch eval`)
 
 
 def _room(seed: int = 0) -> npt.NDArray[np.uint8]:
@@ -82,17 +83,10 @@ def panned_shot(name: str, out: Path) -> Path:
     return out
 
 
-def _scored(name: str, times: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.bool_], list[str]]:
-    """The frames inside the clip's labelled segments (away from their bounds), and the
-    label of each."""
-    label = json.loads(shared_path(f"labels/{name}.json").read_text())
-    keep, truth = np.zeros(times.shape[0], bool), [""] * times.shape[0]
-    for seg in label["segments"]:
-        inside = (times >= seg["start_ms"] + EDGE_MS) & (times < seg["end_ms"] - EDGE_MS)
-        keep |= inside
-        for k in np.flatnonzero(inside).tolist():
-            truth[k] = seg["attention"]
-    return keep, truth
+def _truth(name: str, times: npt.NDArray[np.int64]) -> npt.NDArray[np.int8]:
+    """The clip's labelled state of each frame, -1 where `cuewatch eval` would not score it."""
+    label = next(lab for lab in load_labels(shared_path("labels").parent) if lab.name == name)
+    return truth_for(label, times)
 
 
 @pytest.mark.parametrize(
@@ -117,17 +111,17 @@ def test_a_small_face_in_a_panning_shot_is_followed_and_read_as_in_its_own_clip(
     xs = series.face[found, :, 0] * series.image_wh[0]
     assert float(np.ptp(np.nanmean(xs, axis=1))) > 0.5 * PAN_PX
     # Read as the clip itself is, and as labelled: a look down at the phone is `down`.
-    states = analyse_series(series, CONFIG).person.states.labels()
-    own_states = analyse_series(own, CONFIG).person.states.labels()
-    keep, truth = _scored(name, series.timestamp_ms)
-    scored = np.flatnonzero(keep).tolist()
-    assert scored
-    agree_own = np.mean([states[k] == own_states[k] for k in scored])
-    right = np.mean([states[k] == truth[k] for k in scored])
-    right_own = np.mean([own_states[k] == truth[k] for k in scored])
+    states = analyse_series(series, CONFIG).person.states.attention
+    own_states = analyse_series(own, CONFIG).person.states.attention
+    truth = _truth(name, series.timestamp_ms)
+    scored = truth >= 0
+    assert scored.any()
+    agree_own = np.mean(states[scored] == own_states[scored])
+    right = np.mean(states[scored] == truth[scored])
+    right_own = np.mean(own_states[scored] == truth[scored])
     # A face a fifth or half its own size reads a few frames differently (gaze from fewer
     # pixels: 3 of 27 in the webcam clip), never as gone; against the labels it may lose
     # as many frames as that (0.1 of them), not the run of `absent` the fourth failure was.
     assert agree_own >= 0.85
     assert right >= right_own - 0.1
-    assert "absent" not in {states[k] for k in scored}
+    assert not (states[scored] == Attention.ABSENT).any()
