@@ -323,9 +323,11 @@ HELDOUT5 = (
         ("silence", "music", "silence"),
     ),
 )
-# A sixth, built (2026-12-03) after the last change to who-speaks and scored once, blind:
-# pairs never put together before, one of each layout and a second gallery, gaps of another
-# length. Nothing in the attribution was changed after it was scored.
+# A sixth, built (2026-12-03) after the last change to who-speaks and scored blind: pairs
+# never put together before, one of each layout and a second gallery, gaps of another
+# length. Since then: one experiment scored on it (a softer start of speech, not kept) and
+# one rule narrowed (the quiet party only in a picture of two tiles), which moved none of
+# its figures. Nothing was tuned on it.
 HELDOUT6 = (
     CallSpec(
         "heldout6_gallery_suit_aside",
