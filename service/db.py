@@ -147,8 +147,13 @@ def _switch_to_wal(dbapi_conn: Any) -> None:
             dbapi_conn.execute("PRAGMA journal_mode=WAL")
             return
         except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc) or time.monotonic() >= deadline:
+            if "locked" not in str(exc):
                 raise
+            if time.monotonic() >= deadline:
+                raise sqlite3.OperationalError(
+                    f"{exc}: still locked by another connection after {_SQLITE_BUSY_S:g} s "
+                    "(switching the database to WAL mode)"
+                ) from exc
             time.sleep(0.02)
 
 
